@@ -1,0 +1,69 @@
+"""Backend switch, float32 policy and the kit's seeded random generator.
+
+Layers never do array maths themselves: they call ``backend.ops.<name>``, where ``ops`` is the
+module of the active backend:
+
+- ``"reference"``: :mod:`scratch.ops.reference`, plain readable NumPy (the maths to read);
+- ``"cpu"`` (default): :mod:`scratch.ops.cpu`, the fast path (NumPy + Numba kernels).
+
+Both modules have the same functions with the same signatures, so tests can run them side by side.
+
+Example::
+
+    >>> from scratch import backend
+    >>> backend.set_backend("reference")
+    >>> backend.get_backend()
+    'reference'
+"""
+import importlib
+import random
+
+import numpy as np
+
+FLOATX = np.float32
+BACKENDS = ("reference", "cpu")
+
+_active_name = "cpu"
+ops = importlib.import_module("scratch.ops.cpu")
+_rng = np.random.default_rng()
+
+
+def set_backend(name):
+    """Select the op module every layer uses: ``"reference"`` or ``"cpu"``."""
+    global _active_name, ops
+    if name not in BACKENDS:
+        raise ValueError(f"backend: expected one of {list(BACKENDS)}, received {name!r}")
+    ops = importlib.import_module(f"scratch.ops.{name}")
+    _active_name = name
+
+
+def get_backend():
+    """Name of the active backend."""
+    return _active_name
+
+
+def floatx():
+    """The default float dtype, ``float32`` as in Keras."""
+    return FLOATX
+
+
+def set_random_seed(seed):
+    """Seed Python's ``random``, NumPy's global RNG and the kit's own generator (like
+    ``keras.utils.set_random_seed``). Initial weights, shuffling and dropout masks then repeat.
+
+    Example::
+
+        >>> import scratch
+        >>> scratch.set_random_seed(42)
+    """
+    global _rng
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise TypeError(f"seed: expected an int, received {seed!r}")
+    random.seed(int(seed))
+    np.random.seed(int(seed) % 2**32)
+    _rng = np.random.default_rng(int(seed))
+
+
+def rng():
+    """The kit's NumPy ``Generator`` (seeded by :func:`set_random_seed`)."""
+    return _rng
