@@ -1,0 +1,146 @@
+"""``Layer``: the base of every layer — name, lazy build from the input shape, weights, and the
+``forward``/``backward`` pair a subclass fills in.
+
+A layer's life: ``__init__`` stores the configuration; ``build(input_shape)`` (called by the model,
+or by the first ``layer(x)``) creates the weights; ``forward(x, training)`` computes the output and
+keeps what ``backward(grad_output)`` needs; ``backward`` fills each variable's ``.grad`` and returns
+the gradient with respect to the input. Shapes always include the batch axis as ``None``.
+"""
+import math
+
+import numpy as np
+
+from scratch import initializers, naming
+from scratch.variable import Variable
+
+
+class Layer:
+    """Base class. Subclasses override ``compute_output_shape``, ``build_weights`` (if they have
+    weights), ``forward`` and ``backward``; ``validate_input_shape`` to refuse a bad input rank."""
+
+    def __init__(self, name=None, input_shape=None, trainable=True):
+        if name is not None and (not isinstance(name, str) or not name):
+            raise TypeError(f"name: expected a non-empty string, received {name!r}")
+        self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
+        self.declared_input_shape = None
+        if input_shape is not None:
+            self.declared_input_shape = (None,) + _shape_tuple(input_shape, "input_shape")
+        self.trainable = trainable
+        self.built = False
+        self.input_shape = None
+        self.output_shape = None
+        self.weights = []
+
+    # ------------------------------------------------------------------ building
+    def build(self, input_shape):
+        """Create the weights for inputs of ``input_shape`` (batch axis included, as ``None``)."""
+        input_shape = tuple(input_shape)
+        self.validate_input_shape(input_shape)
+        self.input_shape = input_shape
+        if not self.built:
+            self.build_weights(input_shape)
+        self.output_shape = self.compute_output_shape(input_shape)
+        self.built = True
+
+    def validate_input_shape(self, input_shape):
+        """Raise ``ValueError`` for an input shape this layer cannot take (default: any)."""
+
+    def build_weights(self, input_shape):
+        """Create the weights with :meth:`add_weight` (default: none)."""
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def add_weight(self, name, shape, initializer):
+        variable = Variable(initializers.get(initializer)(tuple(shape)), name=name, trainable=self.trainable)
+        variable.path = f"{self.name}/{name}"
+        self.weights.append(variable)
+        return variable
+
+    # ------------------------------------------------------------------ computing
+    def __call__(self, x, training=False):
+        """Build on first use, check the input's shape, then :meth:`forward`."""
+        x = np.asarray(x)
+        if not self.built:
+            self.build((None,) + x.shape[1:])
+        elif x.shape[1:] != tuple(self.input_shape[1:]):
+            raise ValueError(
+                f"{self.name}: expected input of shape {self.input_shape}, received shape {x.shape}"
+            )
+        return self.forward(x, training=training)
+
+    def forward(self, x, training=False):
+        raise NotImplementedError
+
+    def backward(self, grad_output):
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ weights
+    @property
+    def trainable_variables(self):
+        return [v for v in self.weights if v.trainable] if self.trainable else []
+
+    def count_params(self):
+        """Number of scalars in this layer's weights (the summary's ``Param #``)."""
+        if not self.built:
+            raise ValueError(f"{self.name}: count_params() needs a built layer; call it on an input first")
+        return sum(math.prod(v.shape) for v in self.weights)
+
+    def get_weights(self):
+        """Copies of the weight arrays, in creation order (``kernel``, ``bias``) as in Keras."""
+        return [v.value.copy() for v in self.weights]
+
+    def set_weights(self, weights):
+        """Assign a list of arrays; counts and shapes are all checked before anything changes."""
+        check_weight_list(self.weights, weights, owner=self.name)
+        for variable, value in zip(self.weights, weights):
+            variable.value[...] = value
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+def check_weight_list(variables, values, owner):
+    """Raise ``ValueError`` unless ``values`` has one array of the right shape per variable."""
+    if not isinstance(values, (list, tuple)):
+        raise TypeError(f"weights: expected a list of arrays for {owner}, received {type(values).__name__}")
+    if len(values) != len(variables):
+        raise ValueError(
+            f"weights: {owner} expects a list of {len(variables)} arrays "
+            f"(shapes {[v.shape for v in variables]}), received {len(values)}"
+        )
+    for variable, value in zip(variables, values):
+        shape = np.shape(value)
+        if shape != variable.shape:
+            raise ValueError(
+                f"weights: {variable.path} expects shape {variable.shape}, received shape {shape}"
+            )
+
+
+def _shape_tuple(shape, argument):
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    try:
+        shape = tuple(int(d) for d in shape)
+    except (TypeError, ValueError):
+        raise TypeError(f"{argument}: expected a tuple of positive ints, received {shape!r}") from None
+    if not shape or any(d <= 0 for d in shape):
+        raise ValueError(f"{argument}: expected a tuple of positive ints, received {shape!r}")
+    return shape
+
+
+class Input:
+    """A model's input declaration, as ``keras.Input(shape=(28, 28))``: shape without the batch axis.
+
+    Example::
+
+        >>> Input((28, 28)).shape
+        (None, 28, 28)
+    """
+
+    def __init__(self, shape, name=None):
+        self.shape = (None,) + _shape_tuple(shape, "shape")
+        self.name = name or naming.unique_name("input_layer")
+
+    def __repr__(self):
+        return f"<Input shape={self.shape}>"
