@@ -94,7 +94,7 @@ class ProgbarLogger(Callback):
         self.target = params["steps"]
 
     def _new_bar(self):
-        self.progbar = Progbar(target=self.target, verbose=self.verbose, unit_name="step")
+        self.progbar = Progbar(target=self.target, verbose=self.verbose, stateless_metrics=set(), unit_name="step")
 
     def _update(self, batch, logs):
         if self.progbar is None:

@@ -124,8 +124,15 @@ class Sequential:
         print_summary(text, print_fn)
 
     # ------------------------------------------------------------------ compile
-    def compile(self, optimizer="rmsprop", loss=None, metrics=None):
-        """Set the optimizer, loss and metrics (names or objects, as in Keras)."""
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None):
+        """Set the optimizer, loss and metrics (names or objects, as in Keras).
+
+        The third positional argument is ``loss_weights``, as in Keras (only ``None`` for this
+        single-output model): pass metrics by keyword, ``metrics=["accuracy"]``.
+        """
+        if loss_weights is not None:
+            hint = f"; did you mean metrics={loss_weights!r}?" if isinstance(loss_weights, (list, tuple)) else ""
+            raise ValueError(f"loss_weights: a single-output model takes None, received {loss_weights!r}{hint}")
         optimizer = optimizers.get(optimizer)
         loss = losses.get(loss) if loss is not None else None
         if metrics is None:

@@ -1,0 +1,75 @@
+"""``to_keras(model)`` / ``from_keras(keras_model)``: the same architecture on the other side, same
+layer names, weights copied (Keras's layouts are the kit's layouts, so no transposes).
+
+Each supported layer has one entry in :data:`LAYER_MAP`: a function building the Keras layer from
+ours and one building ours from Keras's. A layer without an entry gets a clear ``TypeError``.
+
+Example::
+
+    >>> import scratch, keras_ref
+    >>> model = scratch.Sequential([scratch.layers.Dense(3, input_shape=(4,))])
+    >>> keras_model = keras_ref.to_keras(model)          # doctest: +SKIP
+    >>> keras_ref.from_keras(keras_model).count_params()  # doctest: +SKIP
+    15
+"""
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import keras  # noqa: E402
+
+import scratch  # noqa: E402
+from scratch import layers  # noqa: E402
+
+
+def _activation_name(keras_layer):
+    return keras.activations.serialize(keras_layer.activation)
+
+
+# scratch class name -> (to Keras, from Keras); the Keras class name is the same.
+LAYER_MAP = {
+    "Flatten": (lambda l: keras.layers.Flatten(name=l.name),
+                lambda k: layers.Flatten(name=k.name)),
+    "Dense": (lambda l: keras.layers.Dense(l.units, activation=l.activation.name, use_bias=l.use_bias, name=l.name),
+              lambda k: layers.Dense(k.units, activation=_activation_name(k), use_bias=k.use_bias, name=k.name)),
+    "ReLU": (lambda l: keras.layers.ReLU(name=l.name),
+             lambda k: layers.ReLU(name=k.name)),
+    "Softmax": (lambda l: keras.layers.Softmax(name=l.name),
+                lambda k: layers.Softmax(name=k.name)),
+    "Activation": (lambda l: keras.layers.Activation(l.activation.name, name=l.name),
+                   lambda k: layers.Activation(_activation_name(k), name=k.name)),
+}
+
+
+def supported_layers():
+    """Names of the layer classes the bridge can map."""
+    return sorted(LAYER_MAP)
+
+
+def _lookup(kind, layer, direction):
+    entry = LAYER_MAP.get(kind)
+    if entry is None:
+        raise TypeError(
+            f"{direction}: no mapping for layer '{layer.name}' of type {kind}; supported layers: "
+            f"{supported_layers()}")
+    return entry[0 if direction == "to_keras" else 1]
+
+
+def to_keras(model):
+    """A ``keras.Sequential`` equivalent to the scratch ``model``, with its weights and layer names."""
+    if not model.built:
+        raise ValueError("to_keras: the model must be built (give it an input shape) before conversion")
+    keras_layers = [_lookup(type(layer).__name__, layer, "to_keras")(layer) for layer in model.layers]
+    keras_model = keras.Sequential([keras.Input(shape=model.input_shape[1:])] + keras_layers, name=model.name)
+    keras_model.set_weights(model.get_weights())
+    return keras_model
+
+
+def from_keras(keras_model):
+    """A scratch ``Sequential`` equivalent to the Keras ``keras_model``, with its weights and names."""
+    if not isinstance(keras_model, keras.Sequential):
+        raise TypeError(f"from_keras: expected a keras.Sequential model, received {type(keras_model).__name__}")
+    ours = [_lookup(type(layer).__name__, layer, "from_keras")(layer) for layer in keras_model.layers]
+    model = scratch.Sequential([scratch.Input(keras_model.input_shape[1:])] + ours, name=keras_model.name)
+    model.set_weights(keras_model.get_weights())
+    return model
