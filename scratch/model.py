@@ -30,6 +30,7 @@ from scratch import data_checks, losses, metrics as metrics_module, naming, opti
 from scratch.backend import FLOATX, rng
 from scratch.callbacks import CallbackList, History, ProgbarLogger
 from scratch.layers.base import Input, Layer, check_weight_list
+from scratch.ops.denormals import flush_denormals
 from scratch.summary import format_shape, format_summary, print_summary
 
 
@@ -192,12 +193,20 @@ class Sequential:
         per_sample, grad = self.loss.per_sample(y, y_pred, logits=logits)
         return self.loss.reduce(per_sample), per_sample, grad
 
-    def _train_step(self, x, y, use_logits, trackers):
+    def _backward_layers(self):
+        """The layers a backward pass must visit: from the first layer with trainable weights up.
+        That first one is told it need not compute its input gradient (nobody uses it)."""
+        first = next((i for i, layer in enumerate(self.layers) if layer.trainable_variables), len(self.layers))
+        for i, layer in enumerate(self.layers):
+            layer.compute_grad_x = i != first
+        return self.layers[first:]
+
+    def _train_step(self, x, y, use_logits, backward_layers, trackers):
         y_pred = self._forward(x, training=True)
         batch_loss, _, grad = self._loss(y, y_pred, use_logits)
         grad = grad * FLOATX(self.loss.gradient_scale(len(x)))
-        layers = self.layers
-        if use_logits:
+        layers = backward_layers
+        if use_logits and layers:
             grad = layers[-1].backward_from_logits(grad)
             layers = layers[:-1]
         for layer in reversed(layers):
@@ -258,8 +267,21 @@ class Sequential:
         chain = [history] + callbacks + ([ProgbarLogger()] if verbose else [])
         callback_list = CallbackList(chain, self, {"verbose": verbose, "epochs": epochs, "steps": steps})
         use_logits = self._uses_logits()
+        backward_layers = self._backward_layers()
         self.stop_training = False
         callback_list.on_train_begin()
+        with flush_denormals():  # as TensorFlow does: denormal floats are slow and carry nothing
+            self._run_epochs(x, y, x_val, y_val, batch_size, epochs, steps, shuffle, use_logits,
+                             backward_layers, callback_list)
+        for layer in self.layers:  # a direct layer.backward() after fit gives the input gradient again
+            layer.compute_grad_x = True
+        callback_list.on_train_end()
+        history.params = {"verbose": verbose, "epochs": epochs, "steps": steps}
+        self.history = history
+        return history
+
+    def _run_epochs(self, x, y, x_val, y_val, batch_size, epochs, steps, shuffle, use_logits,
+                    backward_layers, callback_list):
         for epoch in range(epochs):
             callback_list.on_epoch_begin(epoch)
             trackers = self._new_trackers()
@@ -271,7 +293,7 @@ class Sequential:
                 else:
                     index = order[step * batch_size:(step + 1) * batch_size]
                     x_batch, y_batch = x[index], y[index]
-                self._train_step(x_batch, y_batch, use_logits, trackers)
+                self._train_step(x_batch, y_batch, use_logits, backward_layers, trackers)
                 callback_list.on_train_batch_end(step, self._logs(trackers))
             logs = self._logs(trackers)
             if x_val is not None:
@@ -280,10 +302,6 @@ class Sequential:
             callback_list.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
-        callback_list.on_train_end()
-        history.params = {"verbose": verbose, "epochs": epochs, "steps": steps}
-        self.history = history
-        return history
 
     def _evaluate_arrays(self, x, y, batch_size, callback_list):
         trackers = self._new_trackers()

@@ -30,6 +30,9 @@ class Layer:
         self.input_shape = None
         self.output_shape = None
         self.weights = []
+        # The model turns this off for its first layer with weights: nothing below needs the
+        # gradient with respect to that layer's input, so backward may skip computing it.
+        self.compute_grad_x = True
 
     # ------------------------------------------------------------------ building
     def build(self, input_shape):

@@ -87,8 +87,8 @@ class Dense(Layer):
         (the softmax-crossentropy shortcut of Keras's TensorFlow backend starts here)."""
         grad_z = grad_z.reshape(-1, self.units)
         grad_x, grad_kernel, grad_bias = backend.ops.dense_backward(
-            grad_z, self._x, self.kernel.value, self.use_bias)
+            grad_z, self._x, self.kernel.value, self.use_bias, self.compute_grad_x)
         self.kernel.grad = grad_kernel
         if self.use_bias:
             self.bias.grad = grad_bias
-        return grad_x.reshape(self._x_shape)
+        return grad_x.reshape(self._x_shape) if self.compute_grad_x else None

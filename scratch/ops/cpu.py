@@ -13,16 +13,306 @@ from scratch.ops.reference import EPSILON  # noqa: F401  (same constant as the r
 # Matrix products: NumPy calls BLAS directly; nothing to gain from Numba.
 dense_forward = reference.dense_forward
 dense_backward = reference.dense_backward
-softmax_backward = reference.softmax_backward
+# Elementwise ops that are one NumPy pass already, and ops off the hot path of the tutorials.
+relu_forward = reference.relu_forward
+relu_backward = reference.relu_backward
 linear_forward = reference.linear_forward
 linear_backward = reference.linear_backward
+sigmoid_forward = reference.sigmoid_forward
+sigmoid_backward = reference.sigmoid_backward
+tanh_forward = reference.tanh_forward
+tanh_backward = reference.tanh_backward
+softmax_backward = reference.softmax_backward
 categorical_crossentropy_from_logits = reference.categorical_crossentropy_from_logits
 categorical_crossentropy_from_probs = reference.categorical_crossentropy_from_probs
 sparse_crossentropy_from_probs = reference.sparse_crossentropy_from_probs
 sgd_update = reference.sgd_update
 sgd_momentum_update = reference.sgd_momentum_update
-relu_forward = reference.relu_forward
-relu_backward = reference.relu_backward
-softmax_forward = reference.softmax_forward
-sparse_crossentropy_from_logits = reference.sparse_crossentropy_from_logits
-adam_update = reference.adam_update
+rmsprop_update = reference.rmsprop_update
+
+
+# Small per-step ops on (B, C) arrays: NumPy's per-call overhead (a dozen temporaries) dominates,
+# one Numba loop does it in a single pass.
+@numba.njit(cache=True)
+def _softmax_rows(z, out):
+    for i in range(z.shape[0]):
+        row_max = z[i, 0]
+        for j in range(1, z.shape[1]):
+            row_max = max(row_max, z[i, j])
+        total = z.dtype.type(0)
+        for j in range(z.shape[1]):
+            out[i, j] = np.exp(z[i, j] - row_max)
+            total += out[i, j]
+        for j in range(z.shape[1]):
+            out[i, j] /= total
+
+
+def softmax_forward(z, axis=-1):
+    """Same as :func:`scratch.ops.reference.softmax_forward`; a Numba loop for (B, C) rows."""
+    if z.ndim != 2 or axis not in (-1, 1):
+        return reference.softmax_forward(z, axis)
+    out = np.empty_like(z)
+    _softmax_rows(np.ascontiguousarray(z), out)
+    return out
+
+
+@numba.njit(cache=True)
+def _sparse_ce_logits(z, labels, loss, grad):
+    for i in range(z.shape[0]):
+        row_max = z[i, 0]
+        for j in range(1, z.shape[1]):
+            row_max = max(row_max, z[i, j])
+        total = z.dtype.type(0)
+        for j in range(z.shape[1]):
+            grad[i, j] = np.exp(z[i, j] - row_max)
+            total += grad[i, j]
+        loss[i] = np.log(total) - (z[i, labels[i]] - row_max)
+        for j in range(z.shape[1]):
+            grad[i, j] /= total
+        grad[i, labels[i]] -= 1
+
+
+def sparse_crossentropy_from_logits(logits, labels):
+    """Same as :func:`scratch.ops.reference.sparse_crossentropy_from_logits`, one Numba pass."""
+    loss = np.empty(logits.shape[0], dtype=logits.dtype)
+    grad = np.empty_like(logits)
+    _sparse_ce_logits(np.ascontiguousarray(logits), np.ascontiguousarray(labels, dtype=np.int64), loss, grad)
+    return loss, grad
+
+
+# Adam: NumPy makes ~10 passes with temporaries over every weight array per step; the fused loop
+# makes one. Same float32 operations in the same order as the reference (bit-identical results).
+@numba.njit(cache=True)
+def _adam_kernel(w, g, m, v, v_hat, amsgrad, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
+    for i in range(w.size):
+        m[i] += (g[i] - m[i]) * one_minus_beta_1
+        v[i] += (g[i] * g[i] - v[i]) * one_minus_beta_2
+        denominator_v = v[i]
+        if amsgrad:
+            v_hat[i] = max(v_hat[i], v[i])
+            denominator_v = v_hat[i]
+        w[i] -= (m[i] * alpha) / (np.sqrt(denominator_v) + epsilon)
+
+
+def adam_update(variable, grad, m, v, v_hat, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
+    """Same as :func:`scratch.ops.reference.adam_update`, fused into one Numba loop."""
+    amsgrad = v_hat is not None
+    _adam_kernel(variable.reshape(-1), np.ascontiguousarray(grad).reshape(-1), m.reshape(-1),
+                 v.reshape(-1), v_hat.reshape(-1) if amsgrad else m.reshape(-1), amsgrad,
+                 alpha, one_minus_beta_1, one_minus_beta_2, epsilon)
+
+
+# ----------------------------------------------------------------------------- Conv2D / MaxPooling2D
+# Conv2D = im2col (a serial Numba kernel) + BLAS matrix products (np.dot, float32 sgemm), the
+# bias riding inside the forward product as a column of ones in `cols` (CS231n's "bias trick":
+# the same product then also yields grad_bias as its last row). Measured by
+# benchmarks/conv_kernels.py on the 2-core machine, seed CNN, batch 32, ms per batch:
+#   CONV_TIMINGS_PLACEHOLDER
+# Direct Numba loops lose to BLAS by far: BLAS GEMMs on these shapes reach 140-170 GFLOP/s on
+# the 2 cores. The Numba kernels stay serial (parallel=True measured slower in the full
+# forward/backward: OpenBLAS's worker thread keeps spinning after each product and fights the
+# Numba threads for the 2 cores). Flat indices are unsigned (_u64) on purpose: Numba then skips
+# its negative-index wraparound check, which otherwise blocks vectorisation (5-10x slower).
+from numba import uint64 as _u64  # noqa: E402
+
+from scratch.ops.padding import normalize_tuple as _pair  # noqa: E402
+
+
+@numba.njit(cache=True)
+def _im2col_kernel(x, kh, kw, sh, sw, dh, dw, top, left, oh, ow, cols):
+    """cols[(n, i, j), (a, b, c)] = x[n, i·sh + a·dh − top, j·sw + b·dw − left, c] (0 outside x);
+    columns past kh·kw·C (the bias column) are set to 1. x and cols C-contiguous."""
+    batch, height, width, channels = x.shape
+    ncols = cols.shape[1]
+    nk = kh * kw * channels
+    seg = _u64(kw * channels)
+    ch = _u64(channels)
+    xf = x.reshape(-1)
+    cf = cols.reshape(-1)
+    for n in range(batch):
+        for i in range(oh):
+            for j in range(ow):
+                row = ((n * oh + i) * ow + j) * ncols
+                x0 = j * sw - left
+                # whole kernel row inside x and undilated: one contiguous kw·C copy
+                inner = dw == 1 and x0 >= 0 and x0 + kw <= width
+                for a in range(kh):
+                    y = i * sh + a * dh - top
+                    dst = _u64(row + a * kw * channels)
+                    if y < 0 or y >= height:
+                        for t in range(seg):
+                            cf[dst + t] = 0
+                    elif inner:
+                        src = _u64(((n * height + y) * width + x0) * channels)
+                        for t in range(seg):
+                            cf[dst + t] = xf[src + t]
+                    else:
+                        for b in range(kw):
+                            xx = x0 + b * dw
+                            dst_b = dst + _u64(b * channels)
+                            if 0 <= xx < width:
+                                src = _u64(((n * height + y) * width + xx) * channels)
+                                for c in range(ch):
+                                    cf[dst_b + c] = xf[src + c]
+                            else:
+                                for c in range(ch):
+                                    cf[dst_b + c] = 0
+                for t in range(nk, ncols):
+                    cf[row + t] = 1
+
+
+@numba.njit(cache=True)
+def _col2im_kernel(cols, kh, kw, sh, sw, dh, dw, top, left, oh, ow, grad_x):
+    """grad_x = 0; grad_x[n, i·sh + a·dh − top, j·sw + b·dw − left, c] += cols[(n, i, j), (a, b, c)]
+    for the cells inside x (padding is dropped). cols and grad_x C-contiguous."""
+    batch, height, width, channels = grad_x.shape
+    ncols = cols.shape[1]
+    seg = _u64(kw * channels)
+    ch = _u64(channels)
+    gf = grad_x.reshape(-1)
+    cf = cols.reshape(-1)
+    gf[:] = 0
+    for n in range(batch):
+        for i in range(oh):
+            for j in range(ow):
+                row = ((n * oh + i) * ow + j) * ncols
+                x0 = j * sw - left
+                inner = dw == 1 and x0 >= 0 and x0 + kw <= width
+                for a in range(kh):
+                    y = i * sh + a * dh - top
+                    if y < 0 or y >= height:
+                        continue
+                    src = _u64(row + a * kw * channels)
+                    if inner:
+                        dst = _u64(((n * height + y) * width + x0) * channels)
+                        for t in range(seg):
+                            gf[dst + t] += cf[src + t]
+                    else:
+                        for b in range(kw):
+                            xx = x0 + b * dw
+                            if 0 <= xx < width:
+                                dst = _u64(((n * height + y) * width + xx) * channels)
+                                src_b = src + _u64(b * channels)
+                                for c in range(ch):
+                                    gf[dst + c] += cf[src_b + c]
+
+
+def conv2d_forward(x, kernel, bias, strides=(1, 1), padding="valid", dilation=(1, 1)):
+    """Fast twin of :func:`scratch.ops.reference.conv2d_forward` (same arguments and output).
+
+    ``out = [cols | 1] @ [K ; bias]``: one GEMM with the bias as an extra row of the kernel.
+    x: (B, H, W, C), kernel: (kh, kw, C, F), bias: (F,) or None -> out: (B, OH, OW, F);
+    cache: dict(cols (B·OH·OW, kh·kw·C [+1 with bias]), kernel, has_bias, x_shape, strides,
+    dilation, pads, out_size).
+    """
+    strides, dilation = _pair(strides, "strides"), _pair(dilation, "dilation_rate")
+    x = np.ascontiguousarray(x)
+    batch, height, width, channels = x.shape
+    kh, kw, _, filters = kernel.shape
+    out_size, pads = reference.spatial_padding(height, width, (kh, kw), strides, padding, dilation)
+    (oh, ow), (top, left) = out_size, (pads[0][0], pads[1][0])
+    k = kh * kw * channels
+    has_bias = bias is not None
+    cols = np.empty((batch * oh * ow, k + has_bias), dtype=x.dtype)
+    _im2col_kernel(x, kh, kw, strides[0], strides[1], dilation[0], dilation[1], top, left, oh, ow, cols)
+    weights = np.empty((k + has_bias, filters), dtype=x.dtype)
+    weights[:k] = kernel.reshape(k, filters)
+    if has_bias:
+        weights[k] = bias
+    out = np.dot(cols, weights)
+    cache = dict(cols=cols, kernel=kernel, has_bias=has_bias, x_shape=x.shape, strides=strides,
+                 dilation=dilation, pads=pads, out_size=out_size)
+    return out.reshape(batch, oh, ow, filters), cache
+
+
+def conv2d_backward(grad_out, cache, compute_grad_x=True):
+    """Fast twin of :func:`scratch.ops.reference.conv2d_backward` (same arguments and outputs).
+
+    ``[dK ; dbias] = [cols | 1]ᵀ @ G`` (one GEMM), ``dx = col2im(G @ Kᵀ)`` (GEMM + Numba scatter).
+    grad_out: (B, OH, OW, F) -> (grad_x (B, H, W, C) or None, grad_kernel, grad_bias or None).
+    """
+    cols, kernel = cache["cols"], cache["kernel"]
+    kh, kw, channels, filters = kernel.shape
+    k = kh * kw * channels
+    g = np.ascontiguousarray(grad_out, dtype=cols.dtype).reshape(-1, filters)
+    grad_weights = np.dot(cols.T, g)
+    grad_kernel = grad_weights[:k].reshape(kernel.shape)
+    grad_bias = grad_weights[k] if cache["has_bias"] else None
+    grad_x = None
+    if compute_grad_x:
+        grad_cols = np.dot(g, np.asarray(kernel, dtype=cols.dtype).reshape(k, filters).T)
+        grad_x = np.empty(cache["x_shape"], dtype=cols.dtype)
+        (sh, sw), (dh, dw), (oh, ow) = cache["strides"], cache["dilation"], cache["out_size"]
+        top, left = cache["pads"][0][0], cache["pads"][1][0]
+        _col2im_kernel(grad_cols, kh, kw, sh, sw, dh, dw, top, left, oh, ow, grad_x)
+    return grad_x, grad_kernel, grad_bias
+
+
+@numba.njit(cache=True)
+def _maxpool_forward_kernel(x, ph, pw, sh, sw, top, left, out, argmax):
+    """out = max over the in-bounds cells of each window (padding is simply skipped, i.e. −∞);
+    argmax = flat index into x of the FIRST maximum in row-major order (strict '>' keeps it)."""
+    batch, height, width, channels = x.shape
+    _, oh, ow, _ = out.shape
+    ch = _u64(channels)
+    xf = x.reshape(-1)
+    of = out.reshape(-1)
+    af = argmax.reshape(-1)
+    for n in range(batch):
+        for i in range(oh):
+            y_lo = max(i * sh - top, 0)
+            y_hi = min(i * sh - top + ph, height)
+            for j in range(ow):
+                x_lo = max(j * sw - left, 0)
+                x_hi = min(j * sw - left + pw, width)
+                dst = _u64(((n * oh + i) * ow + j) * channels)
+                first = _u64(((n * height + y_lo) * width + x_lo) * channels)
+                for c in range(ch):
+                    of[dst + c] = xf[first + c]
+                    af[dst + c] = first + c
+                for y in range(y_lo, y_hi):
+                    for xx in range(x_lo, x_hi):
+                        src = _u64(((n * height + y) * width + xx) * channels)
+                        for c in range(ch):
+                            v = xf[src + c]
+                            if v > of[dst + c]:
+                                of[dst + c] = v
+                                af[dst + c] = src + c
+
+
+@numba.njit(cache=True)
+def _maxpool_backward_kernel(grad_out, argmax, grad_x):
+    """grad_x = 0; grad_x.flat[argmax[k]] += grad_out.flat[k] (overlapping windows add up)."""
+    gf = grad_x.reshape(-1)
+    go = grad_out.reshape(-1)
+    af = argmax.reshape(-1)
+    gf[:] = 0
+    for k in range(go.size):
+        gf[af[k]] += go[k]
+
+
+def maxpool2d_forward(x, pool_size=(2, 2), strides=None, padding="valid"):
+    """Fast twin of :func:`scratch.ops.reference.maxpool2d_forward` (same arguments and output).
+
+    x: (B, H, W, C) -> out: (B, OH, OW, C); cache: dict(argmax (B, OH, OW, C): flat index into x
+    of each window's first maximum (int32, int64 for huge x), x_shape).
+    """
+    pool_size = _pair(pool_size, "pool_size")
+    strides = pool_size if strides is None else _pair(strides, "strides")
+    x = np.ascontiguousarray(x)
+    batch, height, width, channels = x.shape
+    (oh, ow), pads = reference.spatial_padding(height, width, pool_size, strides, padding)
+    out = np.empty((batch, oh, ow, channels), dtype=x.dtype)
+    argmax = np.empty(out.shape, dtype=np.int32 if x.size < 2**31 else np.int64)
+    _maxpool_forward_kernel(x, pool_size[0], pool_size[1], strides[0], strides[1],
+                            pads[0][0], pads[1][0], out, argmax)
+    return out, dict(argmax=argmax, x_shape=x.shape)
+
+
+def maxpool2d_backward(grad_out, cache):
+    """Fast twin of :func:`scratch.ops.reference.maxpool2d_backward`: a scatter-add through the
+    recorded argmax. grad_out: (B, OH, OW, C) -> grad_x: (B, H, W, C)."""
+    grad_out = np.ascontiguousarray(grad_out)
+    grad_x = np.empty(cache["x_shape"], dtype=grad_out.dtype)
+    _maxpool_backward_kernel(grad_out, cache["argmax"], grad_x)
+    return grad_x

@@ -24,13 +24,14 @@ def dense_forward(x, kernel, bias):
     return y
 
 
-def dense_backward(grad_y, x, kernel, use_bias=True):
+def dense_backward(grad_y, x, kernel, use_bias=True, compute_grad_x=True):
     """Gradients of ``y = x @ kernel + bias``.
 
     ``dx = dy @ kernelᵀ``, ``dkernel = xᵀ @ dy``, ``dbias = Σ_batch dy``.
     grad_y: (B, U), x: (B, D), kernel: (D, U) -> (dx (B, D), dkernel (D, U), dbias (U,) or None).
+    ``compute_grad_x=False`` skips ``dx`` (None): the first layer of a model needs no input gradient.
     """
-    grad_x = grad_y @ kernel.T
+    grad_x = grad_y @ kernel.T if compute_grad_x else None
     grad_kernel = x.T @ grad_y
     grad_bias = grad_y.sum(axis=0) if use_bias else None
     return grad_x, grad_kernel, grad_bias
@@ -42,9 +43,12 @@ def relu_forward(x):
     return np.maximum(x, 0)
 
 
-def relu_backward(grad_y, x):
-    """``dx = dy · [x > 0]`` (the gradient at exactly 0 is 0, as TensorFlow's ReluGrad)."""
-    return grad_y * (x > 0)
+def relu_backward(grad_y, y):
+    """``dx = dy · [x > 0]`` (the gradient at exactly 0 is 0, as TensorFlow's ReluGrad).
+
+    ``y = relu(x)`` may stand in for ``x``: ``y > 0`` exactly where ``x > 0``.
+    """
+    return grad_y * (y > 0)
 
 
 def softmax_forward(z, axis=-1):
@@ -64,9 +68,29 @@ def linear_forward(x):
     return x
 
 
-def linear_backward(grad_y, x):
+def linear_backward(grad_y, y):
     """Gradient of the identity."""
     return grad_y
+
+
+def sigmoid_forward(x):
+    """``sigmoid(x) = 1 / (1 + exp(−x))``. Any shape."""
+    return 1 / (1 + np.exp(-x))
+
+
+def sigmoid_backward(grad_y, y):
+    """``dx = dy · y · (1 − y)`` with ``y = sigmoid(x)``."""
+    return grad_y * y * (1 - y)
+
+
+def tanh_forward(x):
+    """``tanh(x)``. Any shape."""
+    return np.tanh(x)
+
+
+def tanh_backward(grad_y, y):
+    """``dx = dy · (1 − y²)`` with ``y = tanh(x)``."""
+    return grad_y * (1 - y * y)
 
 
 # ----------------------------------------------------------------------------- losses
@@ -172,3 +196,192 @@ def adam_update(variable, grad, m, v, v_hat, alpha, one_minus_beta_1, one_minus_
         np.maximum(v_hat, v, out=v_hat)
         v = v_hat
     variable -= (m * alpha) / (np.sqrt(v) + epsilon)
+
+
+def rmsprop_update(variable, grad, velocity, momentum_slot, average_grad, learning_rate, rho,
+                   one_minus_rho, momentum, epsilon):
+    """One RMSprop step, in place (Keras 3; ε *inside* the square root, unlike Adam):
+
+    ``v ← ρ·v + (1 − ρ)·g²``; centered: ``ḡ ← ρ·ḡ + (1 − ρ)·g`` and ``den = v − ḡ² + ε``, else
+    ``den = v + ε``; ``step = lr·g / √den``; with momentum ``m ← μ·m + step; w ← w − m``,
+    else ``w ← w − step``. ``momentum_slot``/``average_grad`` are None when not used.
+    """
+    velocity[...] = rho * velocity + one_minus_rho * np.square(grad)
+    if average_grad is not None:
+        average_grad[...] = rho * average_grad + one_minus_rho * grad
+        denominator = velocity - np.square(average_grad) + epsilon
+    else:
+        denominator = velocity + epsilon
+    increment = (learning_rate * grad) / np.sqrt(denominator)
+    if momentum_slot is not None:
+        momentum_slot[...] = momentum * momentum_slot + increment
+        variable -= momentum_slot
+    else:
+        variable -= increment
+
+
+# ----------------------------------------------------------------------------- Conv2D / MaxPooling2D
+# Layout NHWC (channels_last): x (B, H, W, C); kernel (kh, kw, C, F) as in Keras; strides,
+# dilation and pool sizes are 2-tuples (rows, cols); padding "valid" | "same" (TensorFlow's
+# split, the extra cell at the bottom/right: see scratch.ops.padding).
+from scratch.ops.padding import conv_output_length, normalize_tuple, same_padding  # noqa: E402
+
+
+def spatial_padding(height, width, window, strides, padding, dilation=(1, 1)):
+    """Output size and padding of a 2-D window op.
+
+    -> ``((OH, OW), ((top, bottom), (left, right)))``, all zero for ``"valid"``.
+
+    >>> spatial_padding(28, 28, (3, 3), (2, 2), "same")
+    ((14, 14), ((0, 1), (0, 1)))
+    """
+    out = (conv_output_length(height, window[0], strides[0], padding, dilation[0]),
+           conv_output_length(width, window[1], strides[1], padding, dilation[1]))
+    if padding.lower() == "same":
+        pads = (same_padding(height, window[0], strides[0], dilation[0]),
+                same_padding(width, window[1], strides[1], dilation[1]))
+    else:
+        pads = ((0, 0), (0, 0))
+    if out[0] <= 0 or out[1] <= 0:
+        raise ValueError(f"input: the {height}x{width} input is smaller than the window "
+                         f"{window} (dilation {dilation}): the output size would be {out}")
+    return out, pads
+
+
+def im2col(xpad, kernel_size, strides, dilation, out_size):
+    """Unfold every receptive field of a padded input into one row.
+
+    ``cols[(n, i, j), (a, b, c)] = xpad[n, i·sh + a·dh, j·sw + b·dw, c]``
+    xpad: (B, Hp, Wp, C) -> cols: (B·OH·OW, kh·kw·C); the column order ``(a, b, c)`` matches
+    ``kernel.reshape(kh·kw·C, F)``, so a convolution is ``cols @ kernel.reshape(-1, F)``.
+    """
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel_size, strides, dilation, out_size
+    batch, channels = xpad.shape[0], xpad.shape[3]
+    cols = np.empty((batch, oh, ow, kh, kw, channels), dtype=xpad.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            # all output positions at once: rows a·dh, a·dh + sh, …; cols b·dw, b·dw + sw, …
+            cols[:, :, :, a, b, :] = xpad[:, a * dh: a * dh + (oh - 1) * sh + 1: sh,
+                                          b * dw: b * dw + (ow - 1) * sw + 1: sw, :]
+    return cols.reshape(batch * oh * ow, kh * kw * channels)
+
+
+def col2im(cols, xpad_shape, kernel_size, strides, dilation, out_size):
+    """Adjoint of :func:`im2col`: scatter-add every row back onto its receptive field.
+
+    ``xpad[n, i·sh + a·dh, j·sw + b·dw, c] += cols[(n, i, j), (a, b, c)]`` (overlapping fields add up).
+    cols: (B·OH·OW, kh·kw·C) -> (B, Hp, Wp, C).
+    """
+    (kh, kw), (sh, sw), (dh, dw), (oh, ow) = kernel_size, strides, dilation, out_size
+    batch, channels = xpad_shape[0], xpad_shape[3]
+    cols = cols.reshape(batch, oh, ow, kh, kw, channels)
+    xpad = np.zeros(xpad_shape, dtype=cols.dtype)
+    for a in range(kh):
+        for b in range(kw):
+            xpad[:, a * dh: a * dh + (oh - 1) * sh + 1: sh,
+                 b * dw: b * dw + (ow - 1) * sw + 1: sw, :] += cols[:, :, :, a, b, :]
+    return xpad
+
+
+def conv2d_forward(x, kernel, bias, strides=(1, 1), padding="valid", dilation=(1, 1)):
+    """2-D cross-correlation (Keras's Conv2D, no kernel flip), via im2col and one matrix product.
+
+    ``out[n, i, j, f] = Σ_{a,b,c} xpad[n, i·sh + a·dh, j·sw + b·dw, c] · K[a, b, c, f] + bias[f]``
+    x: (B, H, W, C), kernel: (kh, kw, C, F), bias: (F,) or None, strides/dilation: (rows, cols),
+    padding: "valid" | "same" -> out: (B, OH, OW, F) (sizes: scratch.ops.padding).
+    cache: dict(cols (B·OH·OW, kh·kw·C), kernel, has_bias, x_shape, pads, strides, dilation, out_size).
+
+    >>> out, _ = conv2d_forward(np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 2)), None, (1, 1), "same", (1, 1))
+    >>> out.shape, float(out[0, 2, 2, 0]), float(out[0, 0, 0, 0])   # centre: 9 ones; corner: 4
+    ((1, 5, 5, 2), 9.0, 4.0)
+    """
+    strides, dilation = normalize_tuple(strides, "strides"), normalize_tuple(dilation, "dilation_rate")
+    batch, height, width, _ = x.shape
+    kh, kw, _, filters = kernel.shape
+    out_size, pads = spatial_padding(height, width, (kh, kw), strides, padding, dilation)
+    xpad = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
+    cols = im2col(xpad, (kh, kw), strides, dilation, out_size)
+    out = cols @ kernel.reshape(-1, filters)
+    if bias is not None:
+        out += bias
+    cache = dict(cols=cols, kernel=kernel, has_bias=bias is not None, x_shape=x.shape,
+                 xpad_shape=xpad.shape, pads=pads, strides=strides, dilation=dilation,
+                 out_size=out_size)
+    return out.reshape(batch, out_size[0], out_size[1], filters), cache
+
+
+def conv2d_backward(grad_out, cache, compute_grad_x=True):
+    """Gradients of :func:`conv2d_forward`.
+
+    With ``G = grad_out`` as (B·OH·OW, F) and ``cols`` the im2col matrix:
+    ``dK = colsᵀ @ G`` (reshaped to (kh, kw, C, F)), ``dbias[f] = Σ_{n,i,j} G[n, i, j, f]``,
+    ``dx = col2im(G @ Kᵀ)`` cropped to the unpadded input (every input cell collects
+    ``Σ K[a, b, c, f]·G[n, i, j, f]`` over the windows it falls in).
+    grad_out: (B, OH, OW, F) -> (grad_x (B, H, W, C) or None when ``compute_grad_x`` is False
+    (the first layer needs none), grad_kernel (kh, kw, C, F), grad_bias (F,) or None without bias).
+    """
+    kernel = cache["kernel"]
+    kh, kw, _, filters = kernel.shape
+    g = grad_out.reshape(-1, filters)
+    grad_kernel = (cache["cols"].T @ g).reshape(kernel.shape)
+    grad_bias = g.sum(axis=0) if cache["has_bias"] else None
+    grad_x = None
+    if compute_grad_x:
+        grad_cols = g @ kernel.reshape(-1, filters).T
+        grad_xpad = col2im(grad_cols, cache["xpad_shape"], (kh, kw), cache["strides"],
+                           cache["dilation"], cache["out_size"])
+        (top, _), (left, _) = cache["pads"]
+        height, width = cache["x_shape"][1:3]
+        grad_x = grad_xpad[:, top: top + height, left: left + width, :]
+    return grad_x, grad_kernel, grad_bias
+
+
+def maxpool2d_forward(x, pool_size=(2, 2), strides=None, padding="valid"):
+    """2-D max pooling (Keras's MaxPooling2D), one explicit window per output position.
+
+    ``out[n, i, j, c] = max_{0≤a<ph, 0≤b<pw} xpad[n, i·sh + a, j·sw + b, c]``, where ``xpad``
+    is ``x`` padded with −∞ for ``"same"``: padding is never the maximum, so each window is
+    simply cut to the cells inside ``x``. ``strides=None`` means ``strides = pool_size``.
+    x: (B, H, W, C) -> out: (B, OH, OW, C);
+    cache: dict(argmax (B, OH, OW, C): ``y·W + x`` position in ``x`` of the FIRST maximum of each
+    window in row-major order, x_shape).
+
+    >>> out, _ = maxpool2d_forward(np.arange(16.0).reshape(1, 4, 4, 1), (2, 2), None, "valid")
+    >>> out[0, :, :, 0]
+    array([[ 5.,  7.],
+           [13., 15.]])
+    """
+    pool_size = normalize_tuple(pool_size, "pool_size")
+    strides = pool_size if strides is None else normalize_tuple(strides, "strides")
+    (ph, pw), (sh, sw) = pool_size, strides
+    batch, height, width, channels = x.shape
+    (oh, ow), ((top, _), (left, _)) = spatial_padding(height, width, pool_size, strides, padding)
+    out = np.empty((batch, oh, ow, channels), dtype=x.dtype)
+    argmax = np.empty((batch, oh, ow, channels), dtype=np.intp)
+    for i in range(oh):
+        for j in range(ow):
+            y0, x0 = max(i * sh - top, 0), max(j * sw - left, 0)          # window cut to x
+            y1, x1 = min(i * sh - top + ph, height), min(j * sw - left + pw, width)
+            flat = x[:, y0:y1, x0:x1, :].reshape(batch, -1, channels)    # row-major (a, b) order
+            first = flat.argmax(axis=1)                                   # the FIRST maximum
+            out[:, i, j, :] = np.take_along_axis(flat, first[:, None, :], axis=1)[:, 0, :]
+            rows, cols = np.divmod(first, x1 - x0)
+            argmax[:, i, j, :] = (y0 + rows) * width + (x0 + cols)
+    return out, dict(argmax=argmax, x_shape=x.shape)
+
+
+def maxpool2d_backward(grad_out, cache):
+    """Gradient of :func:`maxpool2d_forward`: each output's gradient goes to ONE input cell.
+
+    ``dx[n, y*, x*, c] += grad_out[n, i, j, c]`` with ``(y*, x*)`` the first maximum (row-major)
+    of window ``(i, j)``; overlapping windows add up; padding never receives anything.
+    grad_out: (B, OH, OW, C) -> grad_x: (B, H, W, C).
+    """
+    batch, height, width, channels = cache["x_shape"]
+    grad_x = np.zeros((batch, height * width, channels), dtype=grad_out.dtype)
+    n, c = np.meshgrid(np.arange(batch), np.arange(channels), indexing="ij")   # (B, C) each
+    for i in range(grad_out.shape[1]):
+        for j in range(grad_out.shape[2]):
+            # one cell per (n, c) for a given window: no repeated index, plain += is safe
+            grad_x[n, cache["argmax"][:, i, j, :], c] += grad_out[:, i, j, :]
+    return grad_x.reshape(batch, height, width, channels)

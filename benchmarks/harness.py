@@ -1,0 +1,88 @@
+"""Run the scratch and Keras workers one after the other in the same run, on the same machine,
+and write the comparison as JSON and a PNG bar chart under ``benchmarks/results/``.
+
+Headline figure: seconds per epoch in steady state (mean of the epochs after the first, which
+also pays Numba's compile or TensorFlow's graph tracing); the first epoch is reported too.
+"""
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULTS = os.path.join(HERE, "results")
+
+
+def run_worker(stack, model, epochs, samples, batch_size):
+    command = [sys.executable, os.path.join(HERE, "train_one.py"), "--stack", stack, "--model", model,
+               "--epochs", str(epochs), "--samples", str(samples), "--batch-size", str(batch_size)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"{stack} worker failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def steady_seconds(result):
+    times = result["epoch_seconds"]
+    later = times[1:] or times
+    return sum(later) / len(later)
+
+
+def compare(model, epochs, samples, batch_size, stacks=("scratch", "keras")):
+    """Train ``model`` on each stack in its own process; return the results with ratios."""
+    results = {stack: run_worker(stack, model, epochs, samples, batch_size) for stack in stacks}
+    for result in results.values():
+        result["steady_epoch_seconds"] = steady_seconds(result)
+    summary = {"model": model, "epochs": epochs, "samples": samples, "batch_size": batch_size,
+               "machine": f"{platform.machine()}, {os.cpu_count()} cores", "results": results}
+    if "keras" in results and "scratch" in results:
+        summary["keras_over_scratch_steady"] = (results["keras"]["steady_epoch_seconds"]
+                                                / results["scratch"]["steady_epoch_seconds"])
+        import tensorflow as tf  # only to record the version measured against
+        import keras
+        summary["versions"] = {"tensorflow": tf.__version__, "keras": keras.__version__}
+    return summary
+
+
+def print_table(summary):
+    print(f"\n{summary['model'].upper()}: {summary['samples']} images, batch {summary['batch_size']}, "
+          f"Adam, {summary['epochs']} epochs each, {summary['machine']}")
+    print(f"{'stack':<10}{'epoch 1 (s)':>13}{'steady epoch (s)':>18}{'peak RSS (MB)':>15}{'final acc':>11}")
+    for stack, r in summary["results"].items():
+        print(f"{stack:<10}{r['epoch_seconds'][0]:>13.2f}{r['steady_epoch_seconds']:>18.2f}"
+              f"{r['peak_rss_mb']:>15.0f}{r['final_accuracy']:>11.4f}")
+    if "keras_over_scratch_steady" in summary:
+        print(f"scratch is {summary['keras_over_scratch_steady']:.2f}x faster than Keras per epoch (steady state)")
+
+
+def save(summary, name):
+    """Write ``results/<name>.json`` and ``results/<name>.png`` atomically."""
+    os.makedirs(RESULTS, exist_ok=True)
+    path = os.path.join(RESULTS, f"{name}.json")
+    fd, tmp = tempfile.mkstemp(dir=RESULTS, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(summary, f, indent=2)
+    os.replace(tmp, path)
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    stacks = list(summary["results"])
+    fig, axes = plt.subplots(1, 2, figsize=(9, 3.6))
+    for ax, key, label in ((axes[0], "steady_epoch_seconds", "seconds per epoch (steady state)"),
+                           (axes[1], "peak_rss_mb", "peak resident memory (MB)")):
+        values = [summary["results"][s][key] for s in stacks]
+        bars = ax.bar(stacks, values, color=["tab:blue", "tab:orange"][:len(stacks)])
+        ax.bar_label(bars, fmt="%.2f" if key.endswith("seconds") else "%.0f")
+        ax.set_title(label)
+        ax.margins(y=0.15)
+    fig.suptitle(f"{summary['model'].upper()} on Fashion-MNIST, batch {summary['batch_size']}, "
+                 f"{summary['machine']}")
+    fig.tight_layout()
+    png = os.path.join(RESULTS, f"{name}.png")
+    tmp_png = png + ".tmp.png"
+    fig.savefig(tmp_png, dpi=110)
+    plt.close(fig)
+    os.replace(tmp_png, png)
+    return path, png
