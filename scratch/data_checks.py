@@ -44,8 +44,8 @@ def as_inputs(x, input_shape, argument="x"):
     if not np.isfinite(array).all():
         bad = int(np.size(array) - np.isfinite(array).sum())
         raise ValueError(
-            f"{argument}: found {bad} non-finite values (NaN or inf); Keras would silently produce "
-            "a NaN loss from them. Clean or impute the data first")
+            f"{argument}: expected finite values, found {bad} non-finite values (NaN or inf); Keras "
+            "would silently produce a NaN loss from them. Clean or impute the data first")
     return array
 
 
@@ -69,7 +69,7 @@ def as_sparse_labels(y, num_classes, argument="y"):
         raise TypeError(f"{argument}: expected integer class labels, received dtype {labels.dtype}")
     if np.issubdtype(labels.dtype, np.floating):
         if not np.isfinite(labels).all():
-            raise ValueError(f"{argument}: found non-finite labels (NaN or inf)")
+            raise ValueError(f"{argument}: expected finite class labels, found non-finite labels (NaN or inf)")
         if not np.all(labels == np.round(labels)):
             example = labels[labels != np.round(labels)][0]
             raise ValueError(
@@ -94,7 +94,7 @@ def as_dense_targets(y, output_shape, argument="y"):
             f"shape {targets.shape}")
     targets = np.asarray(targets, dtype=FLOATX)
     if not np.isfinite(targets).all():
-        raise ValueError(f"{argument}: found non-finite targets (NaN or inf)")
+        raise ValueError(f"{argument}: expected finite targets, found non-finite targets (NaN or inf)")
     return targets
 
 

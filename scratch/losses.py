@@ -53,8 +53,10 @@ class Loss:
         return total / per_sample.dtype.type(max(per_sample.size, 1))
 
     def gradient_scale(self, batch_size):
-        """Factor from per-sample gradients to the gradient of the reduced loss."""
-        return 1.0 if self.reduction == "sum" else 1.0 / batch_size
+        """Factor from per-sample gradients to the gradient of the reduced loss. An unreduced
+        (``"none"``) loss is differentiated as its sum, as Keras's ``fit`` does (its tape takes
+        the gradient of the per-sample vector)."""
+        return 1.0 if self.reduction in ("sum", "none", None) else 1.0 / batch_size
 
     def __repr__(self):
         return f"{type(self).__name__}(from_logits={self.from_logits})"

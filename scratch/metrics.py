@@ -29,7 +29,12 @@ class Mean:
         self.count = F32(0)
 
     def update_state(self, value, weight=1.0):
-        self.total = F32(self.total + F32(value) * F32(weight))
+        """Add ``value`` with ``weight``. An array ``value`` (per-sample values of an unreduced
+        loss) counts as its mean, as in Keras's ``Mean`` with a scalar ``sample_weight``."""
+        value = np.asarray(value, F32)
+        if value.ndim:
+            value = value.mean(dtype=F32)
+        self.total = F32(self.total + value * F32(weight))
         self.count = F32(self.count + F32(weight))
 
     def update_values(self, values):
@@ -54,8 +59,12 @@ def categorical_matches(y_true, y_pred):
 
 
 def binary_matches(y_true, y_pred, threshold=0.5):
-    """``1.0`` where ``(y_pred > threshold) == y_true``."""
-    return (np.asarray(y_true, F32) == (y_pred > threshold).astype(F32)).astype(F32).reshape(-1)
+    """``1.0`` where ``(y_pred > threshold) == y_true``. Labels ``(B,)`` against outputs ``(B, 1)``
+    get the unit axis first, as Keras's ``squeeze_or_expand_to_same_rank`` (no ``(B, B)`` broadcast)."""
+    y_true, y_pred = np.asarray(y_true, F32), np.asarray(y_pred)
+    if y_true.ndim == y_pred.ndim - 1 and y_pred.shape[-1] == 1:
+        y_true = y_true[..., None]
+    return (y_true == (y_pred > threshold).astype(F32)).astype(F32).reshape(-1)
 
 
 class MeanMetricWrapper(Mean):
