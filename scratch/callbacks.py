@@ -135,3 +135,7 @@ class ProgbarLogger(Callback):
 
     def on_predict_end(self, logs=None):
         self._finalize(None)
+
+
+from scratch.early_stopping import EarlyStopping  # noqa: E402  (they subclass Callback above)
+from scratch.model_checkpoint import ModelCheckpoint  # noqa: E402

@@ -1,0 +1,193 @@
+"""``ModelCheckpoint``: save the weights during ``fit``, every epoch, every N batches, or only
+when a logged quantity improves, as Keras 3's ``keras.callbacks.ModelCheckpoint``
+(KERAS_SEMANTICS §7.2).
+
+* ``filepath`` may hold placeholders filled with ``filepath.format(epoch=epoch + 1, **logs)``
+  (and ``batch=batch + 1`` with an integer ``save_freq``): ``"ckpt/{epoch:02d}-{val_loss:.2f}.weights.h5"``.
+* ``save_best_only=True`` saves only when ``monitor`` improves (the test of
+  :mod:`scratch.monitor_callback` with ``min_delta=0``); ``best`` starts at
+  ``initial_value_threshold`` (``None``: the first epoch always saves) and, as in Keras, is *not*
+  reset between ``fit`` calls. A missing ``monitor`` key warns and saves anyway.
+* ``save_freq="epoch"`` or an integer N: save after every N training batches.
+
+Only weights can be saved: ``save_weights_only=True`` with a path ending in ``.weights.h5``
+(the file Keras's ``load_weights`` reads). Scratch models have no Keras model config, so a whole
+model (``.keras`` zip, legacy ``.h5``) is refused in the constructor with a ``ValueError``
+saying what to pass instead.
+
+Deliberate departures from Keras:
+
+* Atomic files: each checkpoint is written to a temporary name in the same folder and then
+  renamed over the old one (``Sequential.save_weights`` → ``scratch.weights_io``), so a crash
+  mid-write leaves the previous good checkpoint in place, never a half-written file.
+* Checked at ``fit`` start (``on_train_begin``), before any training step: the folder is
+  created if missing (Keras creates it at the first save) and must be writable, and a
+  placeholder-free ``filepath`` must not be an existing folder; otherwise an ``OSError`` naming
+  ``filepath``. Keras only fails at the first save, after a whole epoch of training.
+* ``save_freq`` must be ``"epoch"`` or a positive integer (Keras takes 0 or negatives and then
+  saves after every batch); and ``save_best_only`` works with an integer ``save_freq`` (Keras
+  3.15.1 raises ``TypeError: 'NoneType' object is not callable`` there, because it decides the
+  direction only at the first epoch end).
+
+Example::
+
+    >>> import scratch
+    >>> checkpoint = scratch.callbacks.ModelCheckpoint(
+    ...     "ckpt/best.weights.h5", save_weights_only=True, save_best_only=True)
+    >>> history = model.fit(x, y, validation_split=0.2, epochs=5, callbacks=[checkpoint])  # doctest: +SKIP
+"""
+import numbers
+import os
+import tempfile
+import warnings
+
+import numpy as np
+
+from scratch.monitor_callback import MonitorCallback
+
+WEIGHTS_SUFFIX = ".weights.h5"
+
+
+class ModelCheckpoint(MonitorCallback):
+    """Save the model's weights to ``filepath`` during training (see the module docstring)."""
+
+    def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
+                 save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
+        super().__init__(monitor, mode, baseline=initial_value_threshold)
+        self.filepath = os.fspath(filepath)
+        self.verbose = verbose
+        self.save_best_only = save_best_only
+        self.save_weights_only = save_weights_only
+        self.save_freq = save_freq
+        self._batches_seen_since_last_saving = 0
+        self._last_batch_seen = None
+        self._current_epoch = 0
+
+        if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, numbers.Integral)
+                                     or save_freq < 1):
+            raise ValueError(f"save_freq: expected 'epoch' or a positive integer (a number of batches), "
+                             f"received {save_freq!r}")
+        if not save_weights_only:
+            raise ValueError(
+                "filepath: scratch models can only be checkpointed as weights; pass "
+                f"save_weights_only=True and a filepath ending in '{WEIGHTS_SUFFIX}' (whole-model "
+                f"'.keras'/'.h5' files are not supported). Received: filepath={self.filepath}")
+        if not self.filepath.endswith(WEIGHTS_SUFFIX):
+            raise ValueError(
+                f"filepath: when using save_weights_only=True in ModelCheckpoint, the filepath must "
+                f"end in '{WEIGHTS_SUFFIX}' (Keras weights format). Received: filepath={self.filepath}")
+
+    # ------------------------------------------------------------------ hooks
+    def on_train_begin(self, logs=None):
+        self._check_writable()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._current_epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self._should_save_on_batch(batch):
+            self._save_model(self._current_epoch, batch, logs)
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.resolve_direction()  # as Keras: even without save_best_only, an unknown monitor fails here
+        if self.save_freq == "epoch":
+            self._save_model(epoch, None, logs)
+
+    # ------------------------------------------------------------------ decisions
+    def _should_save_on_batch(self, batch):
+        """Count batches across epochs (``batch`` restarts at 0 each epoch); True every ``save_freq``."""
+        if self.save_freq == "epoch":
+            return False
+        if self._last_batch_seen is None or batch <= self._last_batch_seen:
+            added = batch + 1
+        else:
+            added = batch - self._last_batch_seen
+        self._batches_seen_since_last_saving += added
+        self._last_batch_seen = batch
+        if self._batches_seen_since_last_saving >= self.save_freq:
+            self._batches_seen_since_last_saving = 0
+            return True
+        return False
+
+    def _should_save_model(self, epoch, logs, filepath):
+        logs = logs or {}
+        if not self.save_best_only:
+            if self.verbose > 0:
+                print(f"\nEpoch {epoch + 1}: saving model to {filepath}")
+            return True
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(f"Can save best model only with {self.monitor} available.", stacklevel=4)
+            return True
+        if np.ndim(current) > 0:
+            warnings.warn(f"Can save best model only when `monitor` is a scalar value. Received: {current}. "
+                          "Falling back to `save_best_only=False`.", stacklevel=4)
+            return True
+        self.resolve_direction()
+        best_text = "None" if self.best is None else f"{self.best:.5f}"
+        if self.is_improvement(current, self.best):
+            if self.verbose > 0:
+                print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best_text} to "
+                      f"{current:.5f}, saving model to {filepath}")
+            self.best = current
+            return True
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {best_text}")
+        return False
+
+    # ------------------------------------------------------------------ files
+    def _save_model(self, epoch, batch, logs):
+        filepath = self._get_file_path(epoch, batch, logs)
+        if not self._should_save_model(epoch, logs, filepath):
+            return
+        folder = os.path.dirname(filepath)
+        if folder and not os.path.exists(folder):
+            os.makedirs(folder)  # a placeholder in the folder name gives a new folder per save
+        if os.path.isdir(filepath):
+            raise IsADirectoryError("Please specify a non-directory filepath for ModelCheckpoint. "
+                                    f"Filepath used is an existing directory: {filepath}")
+        self.model.save_weights(filepath, overwrite=True)  # atomic: scratch.weights_io
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
+
+    def _get_file_path(self, epoch, batch, logs):
+        logs = logs or {}
+        try:
+            if batch is None or "batch" in logs:
+                return self.filepath.format(epoch=epoch + 1, **logs)
+            return self.filepath.format(epoch=epoch + 1, batch=batch + 1, **logs)
+        except KeyError as error:
+            raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". '
+                           f"Reason: {error}") from error
+
+    def _check_writable(self):
+        """Fail before training, naming ``filepath``, when no checkpoint could be written."""
+        folder = _fixed_folder(self.filepath)
+        try:
+            os.makedirs(folder, exist_ok=True)
+        except OSError as error:
+            raise OSError(f"filepath: cannot create the checkpoint folder {folder!r} for "
+                          f"filepath={self.filepath!r}: {error}") from error
+        try:
+            handle, probe = tempfile.mkstemp(prefix=".tmp-write-check-", dir=folder)
+            os.close(handle)
+            os.remove(probe)
+        except OSError as error:
+            raise OSError(f"filepath: the checkpoint folder {folder!r} is not writable, so "
+                          f"filepath={self.filepath!r} cannot be saved: {error}") from error
+        if "{" not in self.filepath and os.path.isdir(self.filepath):
+            raise IsADirectoryError("filepath: please specify a non-directory filepath for "
+                                    f"ModelCheckpoint. Filepath used is an existing directory: {self.filepath}")
+
+
+def _fixed_folder(filepath):
+    """The part of ``filepath``'s folder before any ``{placeholder}`` (``"."`` when empty)."""
+    parts = []
+    for part in os.path.dirname(filepath).split(os.sep):
+        if "{" in part:
+            break
+        parts.append(part)
+    folder = os.sep.join(parts)
+    if not folder and os.path.isabs(filepath):
+        folder = os.sep
+    return folder or "."
