@@ -26,6 +26,19 @@ def _activation_name(keras_layer):
     return keras.activations.serialize(keras_layer.activation)
 
 
+def _conv2d_to_keras(l):
+    return keras.layers.Conv2D(l.filters, l.kernel_size, strides=l.strides, padding=l.padding,
+                               dilation_rate=l.dilation_rate, activation=l.activation.name,
+                               use_bias=l.use_bias, name=l.name)
+
+
+def _conv2d_from_keras(k):
+    # data_format / groups go through so that our constructor refuses the forms it lacks
+    return layers.Conv2D(k.filters, k.kernel_size, strides=k.strides, padding=k.padding,
+                         data_format=k.data_format, dilation_rate=k.dilation_rate, groups=k.groups,
+                         activation=_activation_name(k), use_bias=k.use_bias, name=k.name)
+
+
 # scratch class name -> (to Keras, from Keras); the Keras class name is the same.
 LAYER_MAP = {
     "Flatten": (lambda l: keras.layers.Flatten(name=l.name),
@@ -38,6 +51,15 @@ LAYER_MAP = {
                 lambda k: layers.Softmax(name=k.name)),
     "Activation": (lambda l: keras.layers.Activation(l.activation.name, name=l.name),
                    lambda k: layers.Activation(_activation_name(k), name=k.name)),
+    "Conv2D": (_conv2d_to_keras, _conv2d_from_keras),
+    "MaxPooling2D": (lambda l: keras.layers.MaxPooling2D(l.pool_size, strides=l.strides, padding=l.padding,
+                                                         name=l.name),
+                     lambda k: layers.MaxPooling2D(k.pool_size, strides=k.strides, padding=k.padding,
+                                                   data_format=k.data_format, name=k.name)),
+    "Dropout": (lambda l: keras.layers.Dropout(l.rate, noise_shape=l.noise_shape, seed=l.seed, name=l.name),
+                lambda k: layers.Dropout(k.rate, noise_shape=k.noise_shape, seed=k.seed, name=k.name)),
+    "Rescaling": (lambda l: keras.layers.Rescaling(l.scale, offset=l.offset, name=l.name),
+                  lambda k: layers.Rescaling(k.scale, offset=k.offset, name=k.name)),
 }
 
 

@@ -1,6 +1,11 @@
 """Layer classes with Keras's names and constructor arguments."""
 from scratch.layers.activation import Activation, ReLU, Softmax
 from scratch.layers.base import Input, Layer
+from scratch.layers.convolutional import Conv2D
 from scratch.layers.core import Dense, Flatten
+from scratch.layers.pooling import MaxPooling2D
+from scratch.layers.preprocessing import Rescaling
+from scratch.layers.regularization import Dropout
 
-__all__ = ["Activation", "Dense", "Flatten", "Input", "Layer", "ReLU", "Softmax"]
+__all__ = ["Activation", "Conv2D", "Dense", "Dropout", "Flatten", "Input", "Layer", "MaxPooling2D", "ReLU",
+           "Rescaling", "Softmax"]

@@ -111,11 +111,15 @@ def adam_update(variable, grad, m, v, v_hat, alpha, one_minus_beta_1, one_minus_
 # Direct Numba loops lose to BLAS by far: BLAS GEMMs on these shapes reach 140-170 GFLOP/s on
 # the 2 cores. The Numba kernels stay serial (parallel=True measured slower in the full
 # forward/backward: OpenBLAS's worker thread keeps spinning after each product and fights the
-# Numba threads for the 2 cores). Flat indices are unsigned (_u64) on purpose: Numba then skips
-# its negative-index wraparound check, which otherwise blocks vectorisation (5-10x slower).
+# Numba threads for the 2 cores). Where the innermost index is computed (im2col/col2im's flat
+# offsets) it is unsigned (_u64) on purpose: Numba then skips its negative-index wraparound
+# check, which otherwise blocks vectorisation (measured 5-10x slower); an innermost index that
+# comes straight from range() (the pooling kernel) needs no such care.
 from numba import uint64 as _u64  # noqa: E402
 
 from scratch.ops.padding import normalize_tuple as _pair  # noqa: E402
+
+_FEW_CHANNELS = 4   # below this many input channels, im2col writes the transposed layout
 
 
 @numba.njit(cache=True)
@@ -162,6 +166,40 @@ def _im2col_kernel(x, kh, kw, sh, sw, dh, dw, top, left, oh, ow, cols):
 
 
 @numba.njit(cache=True)
+def _im2col_transposed_kernel(x, kh, kw, sh, sw, dh, dw, top, left, oh, ow, cols_t):
+    """The same matrix, transposed: cols_t[(a, b, c), (n, i, j)] (rows past kh·kw·C set to 1).
+    For few channels (the first layer: C = 1 or 3) each row is a run of image rows, copied
+    contiguously, instead of the (M, K) layout's copies of only kw·C floats. cols_t C-contiguous."""
+    batch, height, width, channels = x.shape
+    nk = kh * kw * channels
+    for a in range(kh):
+        for b in range(kw):
+            offset = b * dw - left
+            # output columns j whose input column j·sw + offset lies inside x
+            j_lo = min(max((sw - 1 - offset) // sw, 0), ow)
+            j_hi = max(min((width - offset + sw - 1) // sw, ow), j_lo)
+            for c in range(channels):
+                row = cols_t[(a * kw + b) * channels + c]
+                for n in range(batch):
+                    for i in range(oh):
+                        y = i * sh + a * dh - top
+                        base = _u64((n * oh + i) * ow)
+                        if y < 0 or y >= height:
+                            for j in range(_u64(ow)):
+                                row[base + j] = 0
+                            continue
+                        for j in range(_u64(j_lo)):
+                            row[base + j] = 0
+                        for j in range(_u64(j_hi), _u64(ow)):
+                            row[base + j] = 0
+                        source = x[n, y, :, c]
+                        for j in range(j_lo, j_hi):
+                            row[base + _u64(j)] = source[_u64(j * sw + offset)]
+    for t in range(nk, cols_t.shape[0]):
+        cols_t[t, :] = 1
+
+
+@numba.njit(cache=True)
 def _col2im_kernel(cols, kh, kw, sh, sw, dh, dw, top, left, oh, ow, grad_x):
     """grad_x = 0; grad_x[n, i·sh + a·dh − top, j·sw + b·dw − left, c] += cols[(n, i, j), (a, b, c)]
     for the cells inside x (padding is dropped). cols and grad_x C-contiguous."""
@@ -202,8 +240,8 @@ def conv2d_forward(x, kernel, bias, strides=(1, 1), padding="valid", dilation=(1
 
     ``out = [cols | 1] @ [K ; bias]``: one GEMM with the bias as an extra row of the kernel.
     x: (B, H, W, C), kernel: (kh, kw, C, F), bias: (F,) or None -> out: (B, OH, OW, F);
-    cache: dict(cols (B·OH·OW, kh·kw·C [+1 with bias]), kernel, has_bias, x_shape, strides,
-    dilation, pads, out_size).
+    cache: dict(cols (B·OH·OW, kh·kw·C [+1 with bias]; for C < 4 a transposed view of a
+    C-contiguous array), kernel, has_bias, x_shape, strides, dilation, pads, out_size).
     """
     strides, dilation = _pair(strides, "strides"), _pair(dilation, "dilation_rate")
     x = np.ascontiguousarray(x)
@@ -213,8 +251,13 @@ def conv2d_forward(x, kernel, bias, strides=(1, 1), padding="valid", dilation=(1
     (oh, ow), (top, left) = out_size, (pads[0][0], pads[1][0])
     k = kh * kw * channels
     has_bias = bias is not None
-    cols = np.empty((batch * oh * ow, k + has_bias), dtype=x.dtype)
-    _im2col_kernel(x, kh, kw, strides[0], strides[1], dilation[0], dilation[1], top, left, oh, ow, cols)
+    geometry = (kh, kw, strides[0], strides[1], dilation[0], dilation[1], top, left, oh, ow)
+    if channels < _FEW_CHANNELS:   # cols is then a transposed view of a C-contiguous (K, M) array
+        cols = np.empty((k + has_bias, batch * oh * ow), dtype=x.dtype).T
+        _im2col_transposed_kernel(x, *geometry, cols.T)
+    else:
+        cols = np.empty((batch * oh * ow, k + has_bias), dtype=x.dtype)
+        _im2col_kernel(x, *geometry, cols)
     weights = np.empty((k + has_bias, filters), dtype=x.dtype)
     weights[:k] = kernel.reshape(k, filters)
     if has_bias:
@@ -251,13 +294,10 @@ def conv2d_backward(grad_out, cache, compute_grad_x=True):
 @numba.njit(cache=True)
 def _maxpool_forward_kernel(x, ph, pw, sh, sw, top, left, out, argmax):
     """out = max over the in-bounds cells of each window (padding is simply skipped, i.e. −∞);
-    argmax = flat index into x of the FIRST maximum in row-major order (strict '>' keeps it)."""
+    argmax = flat index into x of the FIRST maximum in row-major order (strict '>' keeps it).
+    The channel loop is innermost: contiguous in NHWC, so it vectorises."""
     batch, height, width, channels = x.shape
     _, oh, ow, _ = out.shape
-    ch = _u64(channels)
-    xf = x.reshape(-1)
-    of = out.reshape(-1)
-    af = argmax.reshape(-1)
     for n in range(batch):
         for i in range(oh):
             y_lo = max(i * sh - top, 0)
@@ -265,19 +305,36 @@ def _maxpool_forward_kernel(x, ph, pw, sh, sw, top, left, out, argmax):
             for j in range(ow):
                 x_lo = max(j * sw - left, 0)
                 x_hi = min(j * sw - left + pw, width)
-                dst = _u64(((n * oh + i) * ow + j) * channels)
-                first = _u64(((n * height + y_lo) * width + x_lo) * channels)
-                for c in range(ch):
-                    of[dst + c] = xf[first + c]
-                    af[dst + c] = first + c
+                first = ((n * height + y_lo) * width + x_lo) * channels
+                if y_hi - y_lo == 2 and x_hi - x_lo == 2:
+                    # a whole 2x2 window (Keras's default): four named cells kept in registers,
+                    # 2x faster than the general loop below (measured)
+                    right, down = channels, width * channels
+                    for c in range(channels):
+                        best, where = x[n, y_lo, x_lo, c], first + c
+                        v = x[n, y_lo, x_lo + 1, c]
+                        if v > best:
+                            best, where = v, first + right + c
+                        v = x[n, y_lo + 1, x_lo, c]
+                        if v > best:
+                            best, where = v, first + down + c
+                        v = x[n, y_lo + 1, x_lo + 1, c]
+                        if v > best:
+                            best, where = v, first + down + right + c
+                        out[n, i, j, c] = best
+                        argmax[n, i, j, c] = where
+                    continue
+                for c in range(channels):
+                    out[n, i, j, c] = x[n, y_lo, x_lo, c]
+                    argmax[n, i, j, c] = first + c
                 for y in range(y_lo, y_hi):
                     for xx in range(x_lo, x_hi):
-                        src = _u64(((n * height + y) * width + xx) * channels)
-                        for c in range(ch):
-                            v = xf[src + c]
-                            if v > of[dst + c]:
-                                of[dst + c] = v
-                                af[dst + c] = src + c
+                        cell = ((n * height + y) * width + xx) * channels
+                        for c in range(channels):
+                            v = x[n, y, xx, c]
+                            if v > out[n, i, j, c]:
+                                out[n, i, j, c] = v
+                                argmax[n, i, j, c] = cell + c
 
 
 @numba.njit(cache=True)
@@ -316,3 +373,12 @@ def maxpool2d_backward(grad_out, cache):
     grad_x = np.empty(cache["x_shape"], dtype=grad_out.dtype)
     _maxpool_backward_kernel(grad_out, cache["argmax"], grad_x)
     return grad_x
+
+
+# ----------------------------------------------------------------------------- Dropout / Rescaling
+# One elementwise NumPy pass each on small arrays (Dense-sized activations): the reference is the
+# fast form already.
+dropout_forward = reference.dropout_forward
+dropout_backward = reference.dropout_backward
+rescaling_forward = reference.rescaling_forward
+rescaling_backward = reference.rescaling_backward

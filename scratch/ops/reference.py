@@ -385,3 +385,40 @@ def maxpool2d_backward(grad_out, cache):
             # one cell per (n, c) for a given window: no repeated index, plain += is safe
             grad_x[n, cache["argmax"][:, i, j, :], c] += grad_out[:, i, j, :]
     return grad_x.reshape(batch, height, width, channels)
+
+
+# ----------------------------------------------------------------------------- Dropout / Rescaling
+def dropout_forward(x, keep_mask, scale):
+    """Inverted dropout (TensorFlow's ``stateless_dropout``): ``y = where(keep, x · scale, 0)``.
+
+    ``scale = float32(1 / (1 − rate))`` (Python/float64 division rounded once to float32, as TF);
+    the product ``x · scale`` is taken first, then dropped cells are set to 0 — bit for bit TF's
+    order (``x · mask / (1 − rate)`` rounds differently).
+    x: any shape; keep_mask: bool, ``x``'s shape or broadcastable to it (a ``noise_shape``) -> y.
+
+    >>> dropout_forward(np.array([1.0, 2.0], np.float32), np.array([True, False]), np.float32(2.0))
+    array([2., 0.], dtype=float32)
+    """
+    return np.where(keep_mask, x * x.dtype.type(scale), x.dtype.type(0))
+
+
+def dropout_backward(grad_y, keep_mask, scale):
+    """Gradient of :func:`dropout_forward`: ``dx = where(keep, dy · scale, 0)`` (the same mask)."""
+    return np.where(keep_mask, grad_y * grad_y.dtype.type(scale), grad_y.dtype.type(0))
+
+
+def rescaling_forward(x, scale, offset):
+    """Keras's Rescaling: ``y = float32(x) · float32(scale) + float32(offset)`` (multiply, not divide:
+    ``x · float32(1/255)`` is not bit-equal to ``x / 255``). Integer input (uint8) gives float32;
+    a float64 input stays float64 (gradient checks). scale/offset: scalars or per-channel arrays.
+
+    >>> rescaling_forward(np.array([255], np.uint8), 1 / 255, 0.0)
+    array([1.], dtype=float32)
+    """
+    dtype = x.dtype if x.dtype == np.float64 else np.float32
+    return x.astype(dtype, copy=False) * np.asarray(scale, dtype) + np.asarray(offset, dtype)
+
+
+def rescaling_backward(grad_y, scale):
+    """Gradient of :func:`rescaling_forward`: ``dx = dy · scale``."""
+    return grad_y * np.asarray(scale, grad_y.dtype)

@@ -1,0 +1,264 @@
+"""Plumbing shared by the lessons, kept out of them so that each lesson script reads as the
+tutorial: the Keras line, then its scratch twin.
+
+What is here: the command line (``--epochs``, ``--quick``, ``--only``, ``--seed``, ``--out``), loading
+Fashion-MNIST once, importing Keras only when it is wanted (and going on without it when
+TensorFlow is not installed), timing each epoch, the side-by-side comparison table and the
+``results.json`` of a run.
+
+Example (inside a lesson)::
+
+    args = common.parse_args(__file__, epochs=25)
+    keras = common.import_keras(args)                 # None: train the scratch side only
+    (x_train, y_train), (x_test, y_test) = common.load_data(args)
+"""
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+import warnings
+
+# TensorFlow reads this when it is imported: it hides most of its C++ start-up log lines.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if REPO_ROOT not in sys.path:
+    # `python lessons/01_basic_classification.py` puts lessons/ on the path, not the repo root;
+    # this lets a plain checkout import scratch and keras_ref without `pip install -e .`.
+    sys.path.insert(0, REPO_ROOT)
+
+import numpy as np  # noqa: E402
+
+from scratch.datasets import fashion_mnist  # noqa: E402
+
+SEED = 42                       # default --seed: scratch's initial weights and batch order
+QUICK_TRAIN_IMAGES = 3000       # --quick: a small subset, so CI can run every lesson
+QUICK_TEST_IMAGES = 1000
+QUICK_EPOCHS = 2
+INSTALL_HINT = "pip install -e '.[keras]'"
+STACK_LABELS = {"scratch": "scratch", "keras": "Keras"}
+
+
+# ---------------------------------------------------------------------------- command line
+def parse_args(lesson_file, epochs, argv=None):
+    """Parse the lesson's command line; ``args.lesson`` is the script's name without ``.py``.
+
+    ``--out`` defaults to ``lessons_out/<lesson name>`` in the repository root (git-ignored).
+    """
+    lesson = os.path.splitext(os.path.basename(lesson_file))[0]
+    parser = argparse.ArgumentParser(
+        prog=os.path.basename(lesson_file),
+        description=f"Lesson {lesson}: train the Keras model and its from-scratch twin side by side.")
+    parser.add_argument("--epochs", type=_positive_int, default=None,
+                        help=f"training epochs (default: {epochs}, or {QUICK_EPOCHS} with --quick)")
+    parser.add_argument("--quick", action="store_true",
+                        help=f"a small run for CI: the first {QUICK_TRAIN_IMAGES:,} training and "
+                             f"{QUICK_TEST_IMAGES:,} test images, {QUICK_EPOCHS} epochs")
+    parser.add_argument("--only", choices=["scratch", "keras"],
+                        help="train only one of the two stacks")
+    parser.add_argument("--seed", type=int, default=SEED,
+                        help=f"seed of the initial weights (shared by both stacks) and of scratch's "
+                             f"batch order (default: {SEED}); change it to see how much runs differ")
+    default_out = os.path.join(REPO_ROOT, "lessons_out", lesson)
+    parser.add_argument("--out", default=default_out,
+                        help=f"folder for the plots and results.json (default: lessons_out/{lesson} "
+                             "in the repository root)")
+    args = parser.parse_args(argv)
+    if args.epochs is None:
+        args.epochs = QUICK_EPOCHS if args.quick else epochs
+    args.lesson = lesson
+    return args
+
+
+def _positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number of epochs, received {text}")
+    return value
+
+
+def wants(args, stack):
+    """True if ``stack`` ("scratch" or "keras") is to be trained in this run."""
+    return args.only in (None, stack)
+
+
+# ---------------------------------------------------------------------------- Keras, optional
+def import_keras(args):
+    """``keras`` if this run trains the Keras side and TensorFlow is installed, else ``None``."""
+    if not wants(args, "keras"):
+        return None
+    try:
+        _import_tensorflow_quietly()
+        import keras
+    except ImportError as err:
+        message = (f"TensorFlow/Keras is not installed ({err}), so the Keras side is skipped.\n"
+                   f"To run it too: {INSTALL_HINT}")
+        if args.only == "keras":
+            sys.exit(f"{message}\n(--only keras leaves nothing to run.)")
+        print(f"{message}\nContinuing with the scratch side.\n")
+        return None
+    # The tutorials write Flatten(input_shape=...); Keras 3 accepts it but warns every time.
+    warnings.filterwarnings("ignore", message="Do not pass an `input_shape`")
+    return keras
+
+
+def _import_tensorflow_quietly():
+    """Import TensorFlow with stderr muted: TF 2.21 prints absl INFO lines at import ("oneDNN
+    custom operations are on", "Could not find cuda drivers") that TF_CPP_MIN_LOG_LEVEL does not
+    reach. Python errors are raised after stderr is back, so nothing useful is hidden."""
+    sys.stderr.flush()
+    saved_stderr = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved_stderr, 2)
+        os.close(saved_stderr)
+        os.close(devnull)
+
+
+# ---------------------------------------------------------------------------- data
+def load_data(args):
+    """``fashion_mnist.load_data()`` (the arrays ``keras.datasets.fashion_mnist.load_data()``
+    returns), cut to the first images with ``--quick``."""
+    (x_train, y_train), (x_test, y_test) = fashion_mnist.load_data()
+    source = fashion_mnist.find_data_dir()
+    if args.quick:
+        x_train, y_train = x_train[:QUICK_TRAIN_IMAGES], y_train[:QUICK_TRAIN_IMAGES]
+        x_test, y_test = x_test[:QUICK_TEST_IMAGES], y_test[:QUICK_TEST_IMAGES]
+    print(f"Fashion-MNIST from {source}: {len(x_train):,} training and {len(x_test):,} test "
+          f"images of {x_train.shape[1]}x{x_train.shape[2]} pixels"
+          f"{' (--quick subset)' if args.quick else ''}")
+    return (x_train, y_train), (x_test, y_test)
+
+
+# ---------------------------------------------------------------------------- output helpers
+def section(title):
+    """Print a heading, so the lesson's output reads in the same steps as its code."""
+    print(f"\n{'=' * 8} {title} {'=' * max(4, 70 - len(title))}")
+
+
+def epoch_timer(callback_base):
+    """A callback recording each epoch's wall-clock seconds in ``.seconds`` (validation included).
+
+    Pass the stack's callback class: ``epoch_timer(keras.callbacks.Callback)`` or
+    ``epoch_timer(scratch.callbacks.Callback)``. The first epoch also pays for compilation
+    (Numba's kernels, TensorFlow's graph), as it does for any user.
+    """
+    class EpochTimer(callback_base):
+        def __init__(self):
+            super().__init__()
+            self.seconds = []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._start = time.perf_counter()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seconds.append(time.perf_counter() - self._start)
+
+    return EpochTimer()
+
+
+# ---------------------------------------------------------------------------- results
+class Results:
+    """The numbers of one run for each stack: the comparison table and ``results.json``."""
+
+    ROWS = [("final train loss", "train_loss", "{:.4f}"),
+            ("final train accuracy", "train_accuracy", "{:.4f}"),
+            ("final val loss", "val_loss", "{:.4f}"),
+            ("final val accuracy", "val_accuracy", "{:.4f}"),
+            ("test loss", "test_loss", "{:.4f}"),
+            ("test accuracy", "test_accuracy", "{:.4f}"),
+            ("seconds per epoch (median)", "median_seconds_per_epoch", "{:.2f}")]
+
+    def __init__(self, args, train_images, test_images):
+        self.args = args
+        self.train_images = int(train_images)
+        self.test_images = int(test_images)
+        self.stacks = {}
+
+    def add(self, stack, history, test_loss, test_accuracy, epoch_seconds):
+        """Record one stack's run: its History, its ``evaluate`` on the test set, its epoch times."""
+        record = history.history
+        self.stacks[stack] = {
+            "epochs": len(record["loss"]),
+            "train_loss": float(record["loss"][-1]),
+            "train_accuracy": float(record["accuracy"][-1]),
+            "val_loss": float(record["val_loss"][-1]),
+            "val_accuracy": float(record["val_accuracy"][-1]),
+            "test_loss": float(test_loss),
+            "test_accuracy": float(test_accuracy),
+            "seconds_per_epoch": float(np.mean(epoch_seconds)),
+            # The median ignores the first epoch's compilation and any epoch slowed by other work.
+            "median_seconds_per_epoch": float(np.median(epoch_seconds)),
+            "epoch_seconds": [round(float(s), 3) for s in epoch_seconds],
+        }
+
+    def accuracy_gap_points(self):
+        """Test accuracy difference between the stacks in percentage points (None with one)."""
+        if len(self.stacks) != 2:
+            return None
+        scratch_run, keras_run = self.stacks["scratch"], self.stacks["keras"]
+        return 100 * abs(scratch_run["test_accuracy"] - keras_run["test_accuracy"])
+
+    def print_table(self):
+        """The side-by-side table: one column per stack trained in this run."""
+        stacks = list(self.stacks)
+        print(f"{'':28}" + "".join(f"{STACK_LABELS[s]:>12}" for s in stacks))
+        for label, key, form in self.ROWS:
+            print(f"{label:28}" + "".join(f"{form.format(self.stacks[s][key]):>12}" for s in stacks))
+        gap = self.accuracy_gap_points()
+        if gap is not None:
+            print(f"\nThe two stacks' test accuracies are {gap:.2f} percentage points apart.\n"
+                  "They start from the same weights but shuffle the batches differently, so they "
+                  "differ a little:\nabout 0.2 points after the full lessons, more after a short "
+                  "--quick run.")
+
+    def save(self, plots):
+        """Write ``results.json`` into ``args.out`` (atomically) and return its path."""
+        results = {
+            "lesson": self.args.lesson,
+            "quick": self.args.quick,
+            "epochs": self.args.epochs,
+            "seed": self.args.seed,        # initial weights (both stacks), scratch's batch order
+            "train_images": self.train_images,
+            "test_images": self.test_images,
+            "stacks": self.stacks,
+            "test_accuracy_gap_points": self.accuracy_gap_points(),
+            "plots": [os.path.basename(p) for p in plots],
+            "versions": _versions(),
+        }
+        path = os.path.join(self.args.out, "results.json")
+        os.makedirs(self.args.out, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".results.json.", suffix=".tmp", dir=self.args.out)
+        try:
+            with os.fdopen(handle, "w") as stream:
+                json.dump(results, stream, indent=2)
+                stream.write("\n")
+            os.chmod(temporary, 0o644)
+            os.replace(temporary, path)
+        finally:
+            if os.path.exists(temporary):
+                os.remove(temporary)
+        return path
+
+
+def _versions():
+    versions = {"python": platform.python_version(), "numpy": np.__version__}
+    for name in ("numba", "tensorflow", "keras"):
+        module = sys.modules.get(name)
+        if module is not None:
+            versions[name] = module.__version__
+    return versions
+
+
+def finish(args, plots, results_path):
+    """Tell the learner where the output went."""
+    section("Output")
+    print(f"Plots and numbers are in {os.path.abspath(args.out)}:")
+    for path in list(plots) + [results_path]:
+        print(f"  {os.path.basename(path)}")

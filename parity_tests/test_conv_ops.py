@@ -1,0 +1,172 @@
+"""Conv2D and MaxPooling2D ops (reference and cpu) against TensorFlow's own ops.
+
+One helper per op runs the same computation in TensorFlow (inside a GradientTape, with a random
+upstream gradient) and in the scratch op, and compares shape, dtype, forward values and every
+gradient; the tables below are the cases. For padding "same" TensorFlow's own split (extra
+row/column at the bottom/right) is what Keras uses, so TF's op is the truth (KERAS_SEMANTICS §1.5).
+"""
+import numpy as np
+import pytest
+
+from parity_tests import tolerances as tol
+from parity_tests.keras_available import tf
+from scratch.ops import cpu, reference
+from scratch.ops.padding import conv_output_length, normalize_tuple, same_padding
+
+BACKENDS = pytest.mark.parametrize("ops", [reference, cpu], ids=["reference", "cpu"])
+
+
+def assert_close(actual, expected, atol, rtol, what):
+    """Shape, dtype and values of a scratch result against TensorFlow's."""
+    expected = np.asarray(expected)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape}, TensorFlow {expected.shape}"
+    assert actual.dtype == expected.dtype, f"{what}: dtype {actual.dtype}, TensorFlow {expected.dtype}"
+    np.testing.assert_allclose(actual, expected, atol=atol, rtol=rtol, err_msg=what)
+
+
+def compare_conv2d(ops, x, kernel, bias, strides, padding, dilation, seed=0):
+    """conv2d forward + backward of ``ops`` against tf.nn.convolution (+ bias) under a GradientTape."""
+    x_t, kernel_t = tf.constant(x), tf.constant(kernel)
+    bias_t = tf.constant(bias if bias is not None else np.zeros(kernel.shape[-1], x.dtype))
+    with tf.GradientTape() as tape:
+        tape.watch([x_t, kernel_t, bias_t])
+        y_t = tf.nn.convolution(x_t, kernel_t, strides=strides, padding=padding.upper(), dilations=dilation) + bias_t
+    upstream = np.random.default_rng(seed).standard_normal(y_t.shape).astype(x.dtype)
+    grads_t = tape.gradient(y_t, [x_t, kernel_t, bias_t], output_gradients=tf.constant(upstream))
+
+    out, cache = ops.conv2d_forward(x, kernel, bias, strides, padding, dilation)
+    assert_close(out, y_t, tol.FORWARD_ATOL, tol.FORWARD_RTOL, "conv2d forward")
+    grad_x, grad_kernel, grad_bias = ops.conv2d_backward(upstream, cache)
+    assert_close(grad_x, grads_t[0], tol.GRAD_ATOL, tol.GRAD_RTOL, "grad_x")
+    assert_close(grad_kernel, grads_t[1], tol.GRAD_ATOL, tol.GRAD_RTOL, "grad_kernel")
+    if bias is None:
+        assert grad_bias is None, "grad_bias: expected None without a bias"
+    else:
+        assert_close(grad_bias, grads_t[2], tol.GRAD_ATOL, tol.GRAD_RTOL, "grad_bias")
+
+
+def compare_maxpool2d(ops, x, pool_size, strides, padding, seed=0):
+    """maxpool2d forward + backward of ``ops`` against tf.nn.max_pool2d under a GradientTape."""
+    pool = normalize_tuple(pool_size, "pool_size")
+    x_t = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x_t)
+        y_t = tf.nn.max_pool2d(x_t, pool, pool if strides is None else strides, padding.upper())
+    upstream = np.random.default_rng(seed).standard_normal(y_t.shape).astype(x.dtype)
+    grad_t = tape.gradient(y_t, x_t, output_gradients=tf.constant(upstream))
+
+    out, cache = ops.maxpool2d_forward(x, pool_size, strides, padding)
+    assert_close(out, y_t, tol.FORWARD_ATOL, tol.FORWARD_RTOL, "maxpool2d forward")
+    assert_close(ops.maxpool2d_backward(upstream, cache), grad_t, tol.GRAD_ATOL, tol.GRAD_RTOL, "grad_x")
+
+
+# ----------------------------------------------------------------------------- Conv2D table
+# (x shape (B, H, W, C), kernel_size, filters, strides, padding, dilation, use_bias)
+# TensorFlow (and Keras) refuse strides > 1 together with dilation > 1.
+CONV_CASES = [
+    ((2, 5, 5, 1), 1, 2, 1, "valid", 1, True),
+    ((2, 5, 5, 3), 3, 4, 1, "valid", 1, True),
+    ((2, 5, 5, 3), 3, 4, 1, "same", 1, False),
+    ((2, 6, 6, 3), 2, 3, 1, "same", 1, True),              # even kernel: pad (0, 1)
+    ((2, 6, 7, 4), 2, 2, 1, "valid", 1, False),
+    ((2, 7, 7, 4), 3, 2, 2, "same", 1, True),              # odd size, stride 2: pad (1, 1)
+    ((2, 8, 8, 4), 3, 2, 2, "same", 1, True),              # even size, stride 2: pad (0, 1)
+    ((2, 8, 8, 1), 3, 3, 2, "valid", 1, False),
+    ((2, 7, 6, 3), (2, 3), 4, (2, 1), "same", 1, True),
+    ((2, 7, 6, 3), (2, 3), 4, (2, 1), "valid", 1, True),
+    ((2, 6, 5, 3), (2, 3), 2, (2, 1), "same", 1, False),
+    ((2, 6, 7, 1), (3, 1), 2, 1, "same", 1, True),
+    ((2, 6, 7, 4), (3, 1), 2, (2, 1), "valid", 1, False),
+    ((2, 5, 7, 3), 2, 2, 2, "valid", 1, True),
+    ((2, 5, 8, 3), 2, 2, 2, "same", 1, True),
+    ((2, 7, 7, 3), 1, 4, 2, "same", 1, True),
+    ((2, 5, 5, 3), 2, 2, (1, 2), "same", 1, True),
+    ((2, 9, 9, 2), 3, 3, 2, "same", 1, False),
+    ((2, 7, 8, 3), 3, 2, 1, "same", 2, True),              # dilation: effective kernel 5
+    ((2, 8, 7, 3), 3, 2, 1, "valid", 2, True),
+    ((2, 6, 6, 1), 2, 3, 1, "same", 2, False),             # even kernel, dilated to an effective 3
+    ((2, 5, 8, 4), (2, 3), 3, 1, "same", (2, 1), True),
+    ((2, 8, 6, 4), (3, 1), 2, 1, "valid", (2, 1), False),
+    ((1, 28, 28, 1), 3, 8, 1, "same", 1, True),            # the seed CNN's conv1, fewer filters
+    ((2, 14, 14, 8), 3, 6, 1, "same", 1, True),            # the seed CNN's conv2, fewer channels
+]
+
+
+@BACKENDS
+@pytest.mark.parametrize("x_shape, kernel_size, filters, strides, padding, dilation, use_bias", CONV_CASES)
+def test_conv2d_matches_tensorflow(ops, x_shape, kernel_size, filters, strides, padding, dilation, use_bias):
+    rng = np.random.default_rng(10)
+    kernel_size, strides, dilation = (normalize_tuple(v, "arg") for v in (kernel_size, strides, dilation))
+    x = rng.standard_normal(x_shape).astype(np.float32)
+    kernel = rng.standard_normal(kernel_size + (x_shape[3], filters)).astype(np.float32)
+    bias = rng.standard_normal(filters).astype(np.float32) if use_bias else None
+    compare_conv2d(ops, x, kernel, bias, strides, padding, dilation)
+
+
+# ----------------------------------------------------------------------------- MaxPooling2D table
+# (x shape, pool_size, strides (None = pool_size), padding)
+POOL_CASES = [
+    ((2, 4, 4, 3), 2, None, "valid"),
+    ((2, 5, 5, 3), 2, None, "valid"),          # odd size: the last row/column is dropped
+    ((2, 5, 5, 3), 2, None, "same"),
+    ((2, 6, 7, 2), 3, None, "same"),
+    ((2, 7, 7, 2), 3, 1, "valid"),             # overlapping windows
+    ((2, 6, 6, 2), 3, 1, "same"),
+    ((2, 7, 7, 2), 2, 1, "same"),
+    ((2, 6, 6, 2), 3, 2, "same"),
+    ((2, 8, 8, 3), 3, 2, "valid"),
+    ((2, 7, 6, 2), (2, 3), None, "same"),
+    ((2, 7, 8, 2), (2, 3), (3, 1), "same"),
+    ((2, 8, 7, 2), (2, 3), (3, 1), "valid"),
+    ((2, 28, 28, 4), 2, None, "valid"),        # the seed CNN's pool1, fewer channels
+]
+
+
+@BACKENDS
+@pytest.mark.parametrize("x_shape, pool_size, strides, padding", POOL_CASES)
+@pytest.mark.parametrize("values", ["normal", "ties"])
+def test_maxpool2d_matches_tensorflow(ops, x_shape, pool_size, strides, padding, values):
+    rng = np.random.default_rng(11)
+    # "ties": values in {0, 1, 2} make most windows hold several maxima (first-max routing)
+    x = rng.standard_normal(x_shape) if values == "normal" else rng.integers(0, 3, x_shape)
+    compare_maxpool2d(ops, x.astype(np.float32), pool_size, strides, padding)
+
+
+@BACKENDS
+def test_maxpool2d_ties_route_to_the_first_maximum(ops):
+    # KERAS_SEMANTICS §1.6: window [[0, 2], [2, 2]] routes to the top-right 2; all equal -> top-left
+    x = np.array([[0, 2, 5, 5], [2, 2, 5, 5]], np.float32).reshape(1, 2, 4, 1)
+    out, cache = ops.maxpool2d_forward(x, (2, 2), None, "valid")
+    np.testing.assert_array_equal(out.reshape(-1), [2, 5])
+    grad_x = ops.maxpool2d_backward(np.array([1, 10], np.float32).reshape(1, 1, 2, 1), cache)
+    expected = np.array([[0, 1, 10, 0], [0, 0, 0, 0]], np.float32).reshape(1, 2, 4, 1)
+    np.testing.assert_array_equal(grad_x, expected)
+    compare_maxpool2d(ops, x, (2, 2), None, "valid")   # and TensorFlow agrees
+
+
+# ----------------------------------------------------------------------------- output sizes
+def test_output_sizes_and_same_padding_match_tensorflow():
+    rng = np.random.default_rng(12)
+    for n in range(1, 10):
+        for k in range(1, 5):
+            for s in (1, 2, 3):
+                for d in ((1, 2) if s == 1 else (1,)):
+                    for padding in ("valid", "same"):
+                        where = f"n={n} k={k} s={s} d={d} {padding}"
+                        expected = conv_output_length(n, k, s, padding, d)
+                        x = rng.standard_normal((1, n, n, 1)).astype(np.float32)
+                        kernel = rng.standard_normal((k, k, 1, 1)).astype(np.float32)
+                        if expected <= 0:
+                            with pytest.raises(ValueError):
+                                reference.conv2d_forward(x, kernel, None, s, padding, d)
+                            continue
+                        y = tf.nn.convolution(x, kernel, strides=s, padding=padding.upper(), dilations=d)
+                        assert y.shape[1:3] == (expected, expected), where
+                        if padding == "same":   # the split itself: values of a conv built on same_padding
+                            out, _ = reference.conv2d_forward(x, kernel, None, s, padding, d)
+                            np.testing.assert_allclose(out, y, atol=tol.FORWARD_ATOL, err_msg=where)
+                            before, after = same_padding(n, k, s, d)
+                            assert after - before in (0, 1), where
+                        if d == 1:   # pooling uses the same formulas
+                            pooled = tf.nn.max_pool2d(x, k, s, padding.upper())
+                            assert pooled.shape[1:3] == (expected, expected), where + " (pool)"

@@ -1,0 +1,180 @@
+"""``Conv2D``: the 2-D convolution layer of the CNN tutorials (channels_last, Keras's layouts).
+
+The maths lives in ``backend.ops.conv2d_forward`` / ``conv2d_backward`` (read
+:mod:`scratch.ops.reference` for the formula); this layer holds the weights, checks its
+arguments and input shape, applies the activation and keeps what the backward pass needs.
+"""
+import numbers
+
+import numpy as np
+
+from scratch import activations, backend, initializers
+from scratch.layers.base import Layer
+from scratch.ops.padding import conv_output_length, normalize_padding, normalize_tuple
+
+
+class Conv2D(Layer):
+    """2-D convolution: ``y = activation(conv(x, kernel) + bias)``, Keras's ``Conv2D``.
+
+    ``out[n, i, j, f] = Σ_{a,b,c} xpad[n, i·sh + a·dh, j·sw + b·dw, c] · kernel[a, b, c, f] + bias[f]``
+    (cross-correlation, no kernel flip). Inputs ``(batch, height, width, channels)``
+    (channels_last); kernel ``(kh, kw, channels, filters)``, bias ``(filters,)``; weights in
+    that order, as in Keras. ``padding="same"`` pads like TensorFlow (an odd total puts the
+    extra row/column at the bottom/right); ``"valid"`` does not pad. Output size per spatial
+    axis: ``ceil(n/s)`` for ``same``, ``floor((n − ke)/s) + 1`` for ``valid``, with
+    ``ke = (k − 1)·d + 1``. As in Keras, ``strides > 1`` and ``dilation_rate > 1`` do not mix.
+
+    The constructor arguments are Keras's, in Keras's order; ``data_format`` must be
+    ``None``/``"channels_last"`` and ``groups`` 1 (the only forms this kit implements).
+
+    Example::
+
+        >>> import numpy as np
+        >>> layer = Conv2D(32, 3, padding="same", activation="relu")
+        >>> layer(np.zeros((2, 28, 28, 1))).shape
+        (2, 28, 28, 32)
+        >>> layer.kernel.shape, layer.count_params()
+        ((3, 3, 1, 32), 320)
+    """
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
+        # Every check comes before Layer.__init__, so a refused layer consumes no name.
+        if isinstance(filters, bool) or not isinstance(filters, numbers.Integral):
+            raise TypeError(f"filters: expected a positive int, received {filters!r}")
+        if filters <= 0:
+            raise ValueError(f"filters: expected a positive int, received {filters!r}")
+        kernel_size = normalize_tuple(kernel_size, "kernel_size")
+        strides = normalize_tuple(strides, "strides")
+        dilation_rate = normalize_tuple(dilation_rate, "dilation_rate")
+        if max(strides) > 1 and max(dilation_rate) > 1:
+            raise ValueError(
+                f"strides: strides > 1 is not supported together with dilation_rate > 1 (Keras "
+                f"refuses it too); expected strides=1 or dilation_rate=1, received "
+                f"strides={strides} and dilation_rate={dilation_rate}")
+        padding = normalize_padding(padding)
+        check_data_format(data_format)
+        if groups != 1 or isinstance(groups, bool):
+            raise ValueError(f"groups: only groups=1 (an ordinary convolution) is implemented, "
+                             f"expected 1, received {groups!r}")
+        activation = activations.get(activation)
+        if not isinstance(use_bias, bool):
+            raise TypeError(f"use_bias: expected True or False, received {use_bias!r}")
+        _check_initializer(kernel_initializer, "kernel_initializer")
+        _check_initializer(bias_initializer, "bias_initializer")
+        super().__init__(**kwargs)
+        self.filters = int(filters)
+        self.kernel_size = kernel_size
+        self.strides = strides
+        self.padding = padding
+        self.data_format = "channels_last"
+        self.dilation_rate = dilation_rate
+        self.activation = activation
+        self.use_bias = use_bias
+        self.kernel_initializer = kernel_initializer
+        self.bias_initializer = bias_initializer
+
+    # ------------------------------------------------------------------ building
+    def validate_input_shape(self, input_shape):
+        check_image_input(self.name, input_shape)
+        if self.built and input_shape[-1] != self.kernel.shape[2]:
+            raise ValueError(
+                f"input_shape: {self.name} was built for {self.kernel.shape[2]} input channels, "
+                f"expected inputs (batch, height, width, {self.kernel.shape[2]}), received shape "
+                f"{input_shape}")
+        check_window_fits(self.name, input_shape, self.kernel_size, self.strides, self.padding,
+                          self.dilation_rate, "kernel_size")
+
+    def build_weights(self, input_shape):
+        shape = self.kernel_size + (input_shape[-1], self.filters)
+        self.kernel = self.add_weight("kernel", shape, self.kernel_initializer)
+        self.bias = self.add_weight("bias", (self.filters,), self.bias_initializer) if self.use_bias else None
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, _ = input_shape
+        return (batch,
+                output_length(height, self.kernel_size[0], self.strides[0], self.padding, self.dilation_rate[0]),
+                output_length(width, self.kernel_size[1], self.strides[1], self.padding, self.dilation_rate[1]),
+                self.filters)
+
+    # ------------------------------------------------------------------ computing
+    def forward(self, x, training=False):
+        x = as_float_input(x)
+        bias = self.bias.value if self.use_bias else None
+        z, self._cache = backend.ops.conv2d_forward(x, self.kernel.value, bias, self.strides,
+                                                    self.padding, self.dilation_rate)
+        # The softmax-crossentropy shortcut reads the logits of a softmax output; other activations
+        # do not keep z alive (a feature map as large as the output).
+        self.logits = z if self.activation.is_softmax else None
+        self._y = self.activation.forward(z)
+        return self._y
+
+    def backward(self, grad_output):
+        grad_z = self.activation.backward(grad_output, self._y)
+        return self.backward_from_logits(grad_z)
+
+    def backward_from_logits(self, grad_z):
+        """Backward pass from the gradient with respect to the pre-activation ``z = conv(x) + bias``
+        (the softmax-crossentropy shortcut starts here, as for Dense)."""
+        grad_x, grad_kernel, grad_bias = backend.ops.conv2d_backward(grad_z, self._cache, self.compute_grad_x)
+        self.kernel.grad = grad_kernel
+        if self.use_bias:
+            self.bias.grad = grad_bias
+        return grad_x if self.compute_grad_x else None
+
+
+# ----------------------------------------------------------------------------- shared helpers
+def as_float_input(x):
+    """uint8 images (or any non-float32/64 input) as float32, as Keras's layers cast their inputs;
+    float64 stays float64, as Dense keeps it (float64 gradient checks)."""
+    return x if x.dtype in (np.float32, np.float64) else x.astype(backend.FLOATX)
+
+
+def check_image_input(layer_name, input_shape):
+    """Refuse an input that is not ``(batch, height, width, channels)``, with the usual fix."""
+    if len(input_shape) != 4:
+        hint = ""
+        if len(input_shape) == 3:
+            height, width = input_shape[1:]
+            hint = (f" — grayscale images of shape ({height}, {width}) need a channel axis: add one, "
+                    f"e.g. x[..., None] (and input_shape=({height}, {width}, 1)); a single image "
+                    "needs a batch axis instead, x[None]")
+        raise ValueError(
+            f"input_shape: {layer_name} expected a 4-D input (batch, height, width, channels) "
+            f"(channels_last), received shape {tuple(input_shape)}{hint}")
+
+
+def check_window_fits(layer_name, input_shape, window, strides, padding, dilation, argument):
+    """Refuse a ``valid`` window larger than the input (Keras: "output size would be zero or negative")."""
+    if padding != "valid":
+        return
+    size = tuple(output_length(n, k, s, padding, d)
+                 for n, k, s, d in zip(input_shape[1:3], window, strides, dilation))
+    if any(n is not None and n <= 0 for n in size):
+        effective = tuple((k - 1) * d + 1 for k, d in zip(window, dilation))
+        raise ValueError(
+            f"{argument}: {layer_name} with padding='valid' expected a window of at most the input's "
+            f"{input_shape[1]}x{input_shape[2]}, received {argument}={window}"
+            + (f" (dilated to {effective})" if effective != tuple(window) else "")
+            + f": the computed output size {size} would be zero or negative; use a smaller "
+            "window or padding='same'")
+
+
+def output_length(n, kernel, stride, padding, dilation=1):
+    """``conv_output_length`` that lets an unknown size (``None``) through."""
+    return None if n is None else conv_output_length(n, kernel, stride, padding, dilation)
+
+
+def check_data_format(data_format):
+    """Only channels_last (Keras's default ``image_data_format``) is implemented."""
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f"data_format: only channels_last is implemented, expected None or "
+                         f"'channels_last', received {data_format!r}")
+
+
+def _check_initializer(identifier, argument):
+    try:
+        initializers.get(identifier)
+    except ValueError as error:
+        raise ValueError(f"{argument}: {str(error).split(': ', 1)[-1]}") from None
