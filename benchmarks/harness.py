@@ -9,10 +9,12 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "results")
+sys.path.insert(0, os.path.dirname(HERE))
+
+from scratch.atomic import atomic_path  # noqa: E402
 
 
 def run_worker(stack, model, epochs, samples, batch_size):
@@ -59,12 +61,9 @@ def print_table(summary):
 
 def save(summary, name):
     """Write ``results/<name>.json`` and ``results/<name>.png`` atomically."""
-    os.makedirs(RESULTS, exist_ok=True)
     path = os.path.join(RESULTS, f"{name}.json")
-    fd, tmp = tempfile.mkstemp(dir=RESULTS, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
+    with atomic_path(path) as tmp, open(tmp, "w") as f:
         json.dump(summary, f, indent=2)
-    os.replace(tmp, path)
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -81,8 +80,7 @@ def save(summary, name):
                  f"{summary['machine']}")
     fig.tight_layout()
     png = os.path.join(RESULTS, f"{name}.png")
-    tmp_png = png + ".tmp.png"
-    fig.savefig(tmp_png, dpi=110)
+    with atomic_path(png) as tmp_png:
+        fig.savefig(tmp_png, dpi=110)
     plt.close(fig)
-    os.replace(tmp_png, png)
     return path, png

@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import sys
-import tempfile
 import time
 import warnings
 
@@ -32,6 +31,7 @@ if REPO_ROOT not in sys.path:
 
 import numpy as np  # noqa: E402
 
+from scratch.atomic import atomic_path  # noqa: E402
 from scratch.datasets import fashion_mnist  # noqa: E402
 
 SEED = 42                       # default --seed: scratch's initial weights and batch order
@@ -233,17 +233,9 @@ class Results:
             "versions": _versions(),
         }
         path = os.path.join(self.args.out, "results.json")
-        os.makedirs(self.args.out, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".results.json.", suffix=".tmp", dir=self.args.out)
-        try:
-            with os.fdopen(handle, "w") as stream:
-                json.dump(results, stream, indent=2)
-                stream.write("\n")
-            os.chmod(temporary, 0o644)
-            os.replace(temporary, path)
-        finally:
-            if os.path.exists(temporary):
-                os.remove(temporary)
+        with atomic_path(path) as temporary, open(temporary, "w") as stream:
+            json.dump(results, stream, indent=2)
+            stream.write("\n")
         return path
 
 

@@ -51,10 +51,8 @@ CONSTRUCTOR_CASES = [
     ("conv-use-bias-string", lambda: C(4, 3, use_bias="yes"), TypeError, "use_bias", "'yes'"),
     ("conv-kernel-initializer", lambda: C(4, 3, kernel_initializer="he_nrmal"), ValueError,
      "kernel_initializer", "'he_nrmal'"),
-    pytest.param(("conv-input-shape-zero", lambda: C(4, 3, input_shape=(0, 28, 1)), ValueError, "input_shape",
-                  "(0, 28, 1)"),
-                 marks=pytest.mark.xfail(strict=True, reason="Layer.__init__ (base.py) takes the automatic name "
-                                                             "before it checks input_shape")),
+    ("conv-input-shape-zero", lambda: C(4, 3, input_shape=(0, 28, 1)), ValueError, "input_shape",
+     "(0, 28, 1)"),
     ("pool-size-zero", lambda: P(0), ValueError, "pool_size", "0"),
     ("pool-size-negative-entry", lambda: P((2, -1)), ValueError, "pool_size", "(2, -1)"),
     ("pool-size-float", lambda: P(2.5), TypeError, "pool_size", "2.5"),

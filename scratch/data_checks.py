@@ -74,7 +74,7 @@ def as_sparse_labels(y, num_classes, argument="y"):
             example = labels[labels != np.round(labels)][0]
             raise ValueError(
                 f"{argument}: expected integer class labels in [0, {num_classes}), received "
-                f"non-integer values such as {example!r} (were the labels scaled, e.g. divided by 255?)")
+                f"non-integer values such as {float(example)!r} (were the labels scaled, e.g. divided by 255?)")
     labels = labels.astype(np.int64)
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         bad = labels[(labels < 0) | (labels >= num_classes)][0]

@@ -8,12 +8,12 @@ Files are written to a temporary name and renamed: an interrupted save never lea
 half-written file in place of a good one.
 """
 import os
-import tempfile
 
 import h5py
 import numpy as np
 
 from scratch import naming
+from scratch.atomic import atomic_path
 
 SUFFIX = ".weights.h5"
 
@@ -40,23 +40,14 @@ def check_suffix(path, argument="filepath"):
 def save_weights(model, path):
     """Write every layer's weights to ``path`` (must end in ``.weights.h5``), atomically."""
     path = check_suffix(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=SUFFIX, dir=folder)
-    os.close(fd)
-    try:
-        with h5py.File(tmp, "w") as f:
-            layers_group = f.create_group("layers")
-            for key, layer in zip(layer_keys(model.layers), model.layers):
-                group = layers_group.create_group(key).create_group("vars")
-                group.attrs["name"] = layer.name
-                for i, variable in enumerate(layer.weights):
-                    group.create_dataset(str(i), data=variable.value)
-            f.create_group("vars").attrs["name"] = model.name
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
+        layers_group = f.create_group("layers")
+        for key, layer in zip(layer_keys(model.layers), model.layers):
+            group = layers_group.create_group(key).create_group("vars")
+            group.attrs["name"] = layer.name
+            for i, variable in enumerate(layer.weights):
+                group.create_dataset(str(i), data=variable.value)
+        f.create_group("vars").attrs["name"] = model.name
 
 
 def read_weights(model, path):

@@ -29,6 +29,7 @@ import urllib.request
 import zlib
 from http.client import HTTPException
 
+from scratch.atomic import default_file_mode
 from scratch.datasets.idx import IMAGES_MAGIC, LABELS_MAGIC, read_idx
 
 TRAIN_LABELS = "train-labels-idx1-ubyte.gz"
@@ -180,6 +181,7 @@ def download(directory, names=FILE_NAMES):
             url = URL_BASE + name
             _fetch(url, temporary[name])
             _verify(temporary[name], name, url)
+            os.chmod(temporary[name], default_file_mode())  # mkstemp makes it owner-only
         for name in names:
             os.replace(temporary.pop(name), os.path.join(directory, name))
     finally:

@@ -21,10 +21,9 @@ class Layer:
     def __init__(self, name=None, input_shape=None, trainable=True):
         if name is not None and (not isinstance(name, str) or not name):
             raise TypeError(f"name: expected a non-empty string, received {name!r}")
+        declared = None if input_shape is None else (None,) + _shape_tuple(input_shape, "input_shape")
         self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
-        self.declared_input_shape = None
-        if input_shape is not None:
-            self.declared_input_shape = (None,) + _shape_tuple(input_shape, "input_shape")
+        self.declared_input_shape = declared
         self.trainable = trainable
         self.built = False
         self.input_shape = None
