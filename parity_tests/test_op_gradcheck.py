@@ -318,7 +318,33 @@ OP_ARGS = {
     "conv2d_backward": conv_cache_args,
     "maxpool2d_forward": lambda ops, r: (f32(r, 2, 7, 6, 3), (3, 2), (2, 2), "same"),
     "maxpool2d_backward": pool_cache_args,
+    "dropout_forward": lambda ops, r: (f32(r, 5, 6), r.random((5, 6)) >= 0.3, np.float32(1 / 0.7)),
+    "dropout_backward": lambda ops, r: (f32(r, 5, 6), r.random((5, 6)) >= 0.3, np.float32(1 / 0.7)),
+    "rescaling_forward": lambda ops, r: (r.integers(0, 256, (2, 4, 4, 3)).astype(np.uint8), 1 / 255, 0.5),
+    "rescaling_backward": lambda ops, r: (f32(r, 2, 4, 4, 3), 1 / 255),
 }
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.3, 0.75])
+def test_dropout_gradients(rate):
+    rng = rng_for("dropout")
+    x = rng.standard_normal((4, 7))
+    keep = rng.random((4, 7)) >= rate
+    scale = 1 / (1 - rate)
+    upstream = rng.standard_normal((4, 7))
+    analytic = ref.dropout_backward(upstream, keep, scale)
+    assert_gradcheck(lambda x: float((ref.dropout_forward(x, keep, scale) * upstream).sum()), x, analytic,
+                     f"dropout rate {rate}")
+
+
+@pytest.mark.parametrize("scale,offset", [(1 / 255, 0.0), (2.5, -1.0), (np.array([0.5, 2.0, -1.0]), 0.1)])
+def test_rescaling_gradients(scale, offset):
+    rng = rng_for("rescaling")
+    x = rng.standard_normal((2, 3, 3, 3))
+    upstream = rng.standard_normal((2, 3, 3, 3))
+    analytic = ref.rescaling_backward(upstream, scale)
+    assert_gradcheck(lambda x: float((ref.rescaling_forward(x, scale, offset) * upstream).sum()), x, analytic,
+                     f"rescaling scale={scale}")
 
 
 def assert_same(ours, theirs, what):
@@ -340,15 +366,14 @@ def assert_same(ours, theirs, what):
 
 def test_every_shared_op_has_a_case():
     missing = [name for name in SHARED_OPS if name not in OP_ARGS]
+    assert CONV_TESTS.exists(), "the conv/pool ops are compared cpu vs reference there"
     assert not missing, f"add input cases to OP_ARGS for the ops {missing} (defined by cpu.py and reference.py)"
     assert {"dense_forward", "relu_backward", "softmax_forward",
             "sparse_crossentropy_from_probs"} <= set(SHARED_OPS)
 
 
-@pytest.mark.parametrize("name", SHARED_OPS)
+@pytest.mark.parametrize("name", [n for n in SHARED_OPS if n not in CONV_OPS])  # conv: test_conv_ops.py
 def test_cpu_op_equals_reference(name):
-    if name in CONV_OPS and CONV_TESTS.exists():
-        pytest.skip(f"{name}: cpu vs reference is covered by {CONV_TESTS.name}")
     if name not in OP_ARGS:
         pytest.fail(f"no input case for {name}: add one to OP_ARGS")
     ref_args = OP_ARGS[name](ref, np.random.default_rng(11))
