@@ -56,7 +56,11 @@ def main():
     model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     timer = EpochTimer()
     history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, verbose=0, callbacks=[timer])
-    print(json.dumps({
+    versions = {}
+    if args.stack == "keras":
+        import tensorflow as tf
+        versions = {"versions": {"tensorflow": tf.__version__, "keras": keras.__version__}}
+    print(json.dumps({**versions,
         "stack": args.stack, "model": args.model, "samples": len(x), "batch_size": args.batch_size,
         "epoch_seconds": timer.seconds,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

@@ -33,7 +33,7 @@ rmsprop_update = reference.rmsprop_update
 
 # Small per-step ops on (B, C) arrays: NumPy's per-call overhead (a dozen temporaries) dominates,
 # one Numba loop does it in a single pass.
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _softmax_rows(z, out):
     for i in range(z.shape[0]):
         row_max = z[i, 0]
@@ -56,7 +56,7 @@ def softmax_forward(z, axis=-1):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _sparse_ce_logits(z, labels, loss, grad):
     for i in range(z.shape[0]):
         row_max = z[i, 0]
@@ -82,24 +82,38 @@ def sparse_crossentropy_from_logits(logits, labels):
 
 # Adam: NumPy makes ~10 passes with temporaries over every weight array per step; the fused loop
 # makes one. Same float32 operations in the same order as the reference (bit-identical results).
-@numba.njit(cache=True)
-def _adam_kernel(w, g, m, v, v_hat, amsgrad, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
+# error_model="numpy" drops Python's ZeroDivisionError checks, which lets LLVM vectorise the loop
+# (measured 0.85 → 0.10 ms per step for the seed CNN's 333,526 weights); IEEE division and sqrt
+# are exact either way.
+@numba.njit(cache=True, error_model="numpy")
+def _adam_kernel(w, g, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
     for i in range(w.size):
-        m[i] += (g[i] - m[i]) * one_minus_beta_1
-        v[i] += (g[i] * g[i] - v[i]) * one_minus_beta_2
-        denominator_v = v[i]
-        if amsgrad:
-            v_hat[i] = max(v_hat[i], v[i])
-            denominator_v = v_hat[i]
-        w[i] -= (m[i] * alpha) / (np.sqrt(denominator_v) + epsilon)
+        m_i = m[i] + (g[i] - m[i]) * one_minus_beta_1
+        v_i = v[i] + (g[i] * g[i] - v[i]) * one_minus_beta_2
+        m[i] = m_i
+        v[i] = v_i
+        w[i] -= (m_i * alpha) / (np.sqrt(v_i) + epsilon)
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _adam_amsgrad_kernel(w, g, m, v, v_hat, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
+    for i in range(w.size):
+        m_i = m[i] + (g[i] - m[i]) * one_minus_beta_1
+        v_i = v[i] + (g[i] * g[i] - v[i]) * one_minus_beta_2
+        m[i] = m_i
+        v[i] = v_i
+        v_hat[i] = max(v_hat[i], v_i)
+        w[i] -= (m_i * alpha) / (np.sqrt(v_hat[i]) + epsilon)
 
 
 def adam_update(variable, grad, m, v, v_hat, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
     """Same as :func:`scratch.ops.reference.adam_update`, fused into one Numba loop."""
-    amsgrad = v_hat is not None
-    _adam_kernel(variable.reshape(-1), np.ascontiguousarray(grad).reshape(-1), m.reshape(-1),
-                 v.reshape(-1), v_hat.reshape(-1) if amsgrad else m.reshape(-1), amsgrad,
-                 alpha, one_minus_beta_1, one_minus_beta_2, epsilon)
+    flat = (variable.reshape(-1), np.ascontiguousarray(grad).reshape(-1), m.reshape(-1), v.reshape(-1))
+    constants = (alpha, one_minus_beta_1, one_minus_beta_2, epsilon)
+    if v_hat is None:
+        _adam_kernel(*flat, *constants)
+    else:
+        _adam_amsgrad_kernel(*flat, v_hat.reshape(-1), *constants)
 
 
 # ----------------------------------------------------------------------------- Conv2D / MaxPooling2D
