@@ -14,8 +14,6 @@ from scratch.ops.reference import EPSILON  # noqa: F401  (same constant as the r
 dense_forward = reference.dense_forward
 dense_backward = reference.dense_backward
 # Elementwise ops that are one NumPy pass already, and ops off the hot path of the tutorials.
-relu_forward = reference.relu_forward
-relu_backward = reference.relu_backward
 linear_forward = reference.linear_forward
 linear_backward = reference.linear_backward
 sigmoid_forward = reference.sigmoid_forward
@@ -29,6 +27,38 @@ sparse_crossentropy_from_probs = reference.sparse_crossentropy_from_probs
 sgd_update = reference.sgd_update
 sgd_momentum_update = reference.sgd_momentum_update
 rmsprop_update = reference.rmsprop_update
+
+
+# ReLU on conv feature maps (800,000 values per batch in the seed CNN): np.maximum and
+# grad * (y > 0) take 0.43 and 0.35 ms there; one Numba pass each takes 0.09 and 0.14 ms.
+@numba.njit(cache=True, error_model="numpy")
+def _relu_forward_kernel(x, out):
+    zero = x.dtype.type(0)
+    for i in range(x.size):
+        out[i] = x[i] if x[i] > zero else zero
+
+
+@numba.njit(cache=True, error_model="numpy")
+def _relu_backward_kernel(grad_y, y, out):
+    zero = grad_y.dtype.type(0)
+    for i in range(y.size):
+        out[i] = grad_y[i] if y[i] > 0 else zero
+
+
+def relu_forward(x):
+    """Same as :func:`scratch.ops.reference.relu_forward`, one Numba pass."""
+    x = np.ascontiguousarray(x)
+    out = np.empty_like(x)
+    _relu_forward_kernel(x.reshape(-1), out.reshape(-1))
+    return out
+
+
+def relu_backward(grad_y, y):
+    """Same as :func:`scratch.ops.reference.relu_backward`, one Numba pass."""
+    grad_y = np.ascontiguousarray(grad_y)
+    out = np.empty_like(grad_y)
+    _relu_backward_kernel(grad_y.reshape(-1), np.ascontiguousarray(y).reshape(-1), out.reshape(-1))
+    return out
 
 
 # Small per-step ops on (B, C) arrays: NumPy's per-call overhead (a dozen temporaries) dominates,
@@ -120,11 +150,18 @@ def adam_update(variable, grad, m, v, v_hat, alpha, one_minus_beta_1, one_minus_
 # Conv2D = im2col (a serial Numba kernel) + BLAS matrix products (np.dot, float32 sgemm), the
 # bias riding inside the forward product as a column of ones in `cols` (CS231n's "bias trick":
 # the same product then also yields grad_bias as its last row). Measured by
-# benchmarks/conv_kernels.py on the 2-core machine, seed CNN, batch 32, ms per batch:
-#   CONV_TIMINGS_PLACEHOLDER
-# Direct Numba loops lose to BLAS by far: BLAS GEMMs on these shapes reach 140-170 GFLOP/s on
-# the 2 cores. The Numba kernels stay serial (parallel=True measured slower in the full
-# forward/backward: OpenBLAS's worker thread keeps spinning after each product and fights the
+# benchmarks/conv_kernels.py on the 2-core machine (AMD EPYC, OpenBLAS 0.3.31), seed CNN,
+# batch 32, ms per batch forward + backward (medians; conv1's backward without grad_x):
+#            this  bias added apart  parallel=True  direct loops  reference  TensorFlow
+#   conv1    0.88        1.56             8.50          2.08         1.61       1.23
+#   conv2    6.71        6.73            19.93         22.07        10.57       4.46
+#   pool1    0.28        0.33             0.27          0.28        12.48       0.76
+#   pool2    0.13        0.17             0.14          0.13         5.22       0.57
+#   all      8.00        8.78            28.85         24.56        29.88       7.02
+# (best quiet run: 6.75 vs TensorFlow's 5.99.) conv2 is GEMM-bound: OpenBLAS sgemm reaches
+# ~140 GFLOP/s on these shapes, TensorFlow's oneDNN convolutions ~170; direct Numba loops are
+# far slower than either. The Numba kernels stay serial: parallel=True was slower in the full
+# forward/backward (OpenBLAS's worker thread keeps spinning after each product and fights the
 # Numba threads for the 2 cores). Where the innermost index is computed (im2col/col2im's flat
 # offsets) it is unsigned (_u64) on purpose: Numba then skips its negative-index wraparound
 # check, which otherwise blocks vectorisation (measured 5-10x slower); an innermost index that
