@@ -1,21 +1,14 @@
-"""Benchmark: one training epoch of the seed MLP (Flatten → Dense(128, relu) → Dense(10, softmax),
-batch 32, Adam) on all 60,000 Fashion-MNIST images, scratch (cpu backend) vs Keras/TensorFlow,
-measured in the same run on the same machine.
+"""Benchmark: one training epoch of the seed MLP (Flatten → Dense(128, relu) → Dense(10, softmax)),
+batch 32, Adam, on all 60,000 Fashion-MNIST images — scratch (cpu backend) vs Keras/TensorFlow,
+each in its own process, in the same run on the same machine.
 
     python benchmarks/bench_mlp.py [--epochs 3] [--samples 60000]
 """
-import argparse
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from benchmarks.harness import compare, print_table, save  # noqa: E402
+from benchmarks.harness import main  # noqa: E402
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--epochs", type=int, default=3)
-    parser.add_argument("--samples", type=int, default=60000)
-    args = parser.parse_args()
-    summary = compare("mlp", args.epochs, args.samples, batch_size=32)
-    print_table(summary)
-    print("wrote", *save(summary, "mlp_cpu"))
+    main("mlp", default_epochs=3, description=__doc__)

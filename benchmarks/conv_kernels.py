@@ -91,8 +91,12 @@ def bias_add_candidate():
     def conv(x, k, b, g, need_dx):
         def fwd():
             bsz, h, w, c = x.shape
-            cols = np.empty((bsz * h * w, 9 * c), np.float32)
-            cpu._im2col_kernel(x, 3, 3, 1, 1, 1, 1, 1, 1, h, w, cols)
+            if c < cpu._FEW_CHANNELS:   # the same two im2col layouts as cpu
+                cols = np.empty((9 * c, bsz * h * w), np.float32).T
+                cpu._im2col_transposed_kernel(x, 3, 3, 1, 1, 1, 1, 1, 1, h, w, cols.T)
+            else:
+                cols = np.empty((bsz * h * w, 9 * c), np.float32)
+                cpu._im2col_kernel(x, 3, 3, 1, 1, 1, 1, 1, 1, h, w, cols)
             out = np.dot(cols, k.reshape(-1, k.shape[-1]))
             out += b
             return out, cols

@@ -82,3 +82,15 @@ def save(summary, name):
         fig.savefig(tmp_png, dpi=110)
     plt.close(fig)
     return path, png
+
+
+def main(model, default_epochs, description):
+    """Command line of ``bench_mlp.py`` / ``bench_cnn.py``: run, print, save ``results/<model>_cpu.*``."""
+    import argparse
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--epochs", type=int, default=default_epochs)
+    parser.add_argument("--samples", type=int, default=60000)
+    args = parser.parse_args()
+    summary = compare(model, args.epochs, args.samples, batch_size=32)
+    print_table(summary)
+    print("wrote", *save(summary, f"{model}_cpu"))

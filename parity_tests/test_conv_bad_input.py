@@ -203,3 +203,10 @@ def test_dropout_noise_shape_batch_entry_must_fit_at_run_time():
     layer.build((None, 4))  # the batch size is only known at run time
     assert_rejects(lambda: layer(np.ones((3, 4), np.float32), training=True), ValueError, "noise_shape", "(2, 1)")
     assert layer(np.ones((2, 4), np.float32), training=True).shape == (2, 4)
+
+
+def test_predict_on_images_without_channel_axis_suggests_adding_it():
+    model = scratch.Sequential([scratch.Input((8, 8, 1)), layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(3)])
+    with pytest.raises(ValueError, match=r"x: expected an array of shape \(N, 8, 8, 1\).*received shape "
+                                         r"\(4, 8, 8\); add the channel axis, e\.g\. x\[\.\.\., None\]"):
+        model.predict(np.zeros((4, 8, 8), np.float32), verbose=0)

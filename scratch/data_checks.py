@@ -22,6 +22,11 @@ def check_verbose(verbose):
     return 1 if verbose == "auto" else verbose
 
 
+def _batch_shape(shape):
+    """``(None, 28, 28)`` -> ``"(N, 28, 28)"``: a model shape as the array shape it expects."""
+    return "(N, " + ", ".join(str(d) for d in shape[1:]) + ")"
+
+
 def as_inputs(x, input_shape, argument="x"):
     """``x`` as a float32 array of shape ``(N,) + input_shape[1:]`` (when the model is built).
 
@@ -36,10 +41,12 @@ def as_inputs(x, input_shape, argument="x"):
     if array.ndim == 0:
         raise ValueError(f"{argument}: expected an array with a batch axis, received a scalar")
     if input_shape is not None and array.shape[1:] != tuple(input_shape[1:]):
-        expected = "(N, " + ", ".join(str(d) for d in input_shape[1:]) + ")"
+        hint = ""
+        if input_shape[-1] == 1 and array.shape[1:] == tuple(input_shape[1:-1]):
+            hint = f"; add the channel axis, e.g. {argument}[..., None]"
         raise ValueError(
-            f"{argument}: expected an array of shape {expected} for this model (input shape "
-            f"{tuple(input_shape)}), received shape {array.shape}")
+            f"{argument}: expected an array of shape {_batch_shape(input_shape)} for this model (input "
+            f"shape {tuple(input_shape)}), received shape {array.shape}{hint}")
     array = np.asarray(array, dtype=FLOATX)
     if not np.isfinite(array).all():
         bad = int(np.size(array) - np.isfinite(array).sum())
@@ -88,10 +95,9 @@ def as_dense_targets(y, output_shape, argument="y"):
     """Float32 targets of the model's output shape ``(N, C)`` (one-hot for categorical crossentropy)."""
     targets = np.asarray(y)
     if targets.shape[1:] != tuple(output_shape[1:]):
-        expected = "(N, " + ", ".join(str(d) for d in output_shape[1:]) + ")"
         raise ValueError(
-            f"{argument}: expected targets of shape {expected} (one-hot) for this loss, received "
-            f"shape {targets.shape}")
+            f"{argument}: expected targets of shape {_batch_shape(output_shape)} (one-hot) for this "
+            f"loss, received shape {targets.shape}")
     targets = np.asarray(targets, dtype=FLOATX)
     if not np.isfinite(targets).all():
         raise ValueError(f"{argument}: expected finite targets, found non-finite targets (NaN or inf)")
