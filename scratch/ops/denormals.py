@@ -13,7 +13,12 @@ Example::
     ...     pass
 """
 import contextlib
+import ctypes
+import glob
+import os
 import platform
+
+import numpy as np
 
 from llvmlite import ir
 from numba import njit, types
@@ -58,15 +63,43 @@ def set_mxcsr(value):
     _write_mxcsr(value)
 
 
+def _find_openblas_shutdown():
+    """NumPy's bundled OpenBLAS's ``blas_thread_shutdown_`` (None if not found).
+
+    OpenBLAS runs part of each matrix product on worker threads it started when NumPy was
+    imported; they do not share the caller's MXCSR. After a shutdown, OpenBLAS starts them again
+    at its next call, and new threads inherit the float mode of the thread that creates them.
+    """
+    folder = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
+    for path in sorted(glob.glob(os.path.join(folder, "*openblas*.so*"))):
+        try:
+            return getattr(ctypes.CDLL(path), "blas_thread_shutdown_", None)
+        except OSError:
+            continue
+    return None
+
+
+_openblas_shutdown = _find_openblas_shutdown() if _X86 else None
+
+
+def _restart_blas_threads():
+    if _openblas_shutdown is not None:
+        _openblas_shutdown()
+
+
 @contextlib.contextmanager
 def flush_denormals():
-    """Within the block, float results below the smallest normal number become 0 (x86 only)."""
+    """Within the block, float results below the smallest normal number become 0 (x86 only),
+    in this thread and in OpenBLAS's worker threads (restarted on entry and on exit so that
+    they take the mode in force)."""
     if not _X86:
         yield
         return
     before = get_mxcsr()
     set_mxcsr(before | _FTZ_DAZ)
+    _restart_blas_threads()
     try:
         yield
     finally:
         set_mxcsr(before)
+        _restart_blas_threads()
