@@ -1,6 +1,7 @@
 """Every lesson runs end to end with ``--quick`` (a subprocess, as a learner runs it), writes its
-plots and results.json, and both stacks learn something; ``--only scratch`` trains scratch alone
-without importing TensorFlow; without TensorFlow a lesson falls back to scratch and says so."""
+plots, its checkpoints and results.json, and both stacks learn something; ``--only scratch``
+trains scratch alone without importing TensorFlow; without TensorFlow a lesson falls back to
+scratch and says so."""
 import importlib.util
 import json
 import os
@@ -10,7 +11,7 @@ import sys
 import pytest
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LESSONS = ["01_basic_classification", "02_sequential_api_sgd"]
+LESSONS = ["01_basic_classification", "02_sequential_api_sgd", "03_cnn_fashion"]
 PLOTS = {
     "01_basic_classification": [
         "sample_grid.png", "training_curves.png", "predictions_scratch.png", "predictions_keras.png",
@@ -19,12 +20,19 @@ PLOTS = {
     "02_sequential_api_sgd": [
         "sample_grid.png", "training_curves.png", "predictions_scratch.png", "predictions_keras.png",
         "confusion_matrix_scratch.png", "confusion_matrix_keras.png"],
+    "03_cnn_fashion": [
+        "sample_grid.png", "model_diagram.png", "training_curves.png", "predictions_scratch.png",
+        "predictions_keras.png", "confusion_matrix_scratch.png", "confusion_matrix_keras.png",
+        "single_prediction_scratch.png", "single_prediction_keras.png"],
 }
+# Files other than plots and results.json that a lesson writes: ModelCheckpoint's best models.
+CHECKPOINTS = {"03_cnn_fashion": {"keras": "best_model.keras", "scratch": "best_model.weights.h5"}}
 # Test accuracy after --quick (3,000 training images, 2 epochs, seed 42), measured on the 2-core
 # dev machine: lesson 01 Keras 0.776-0.789 (its batch order is not seeded) / scratch 0.755,
-# lesson 02 Keras 0.636-0.663 / scratch 0.663. 0.5 sits well below those (room for Keras's
-# unseeded shuffle and another CPU's rounding) and far above the 0.10 of guessing, so a stack
-# that learned nothing, or learned the wrong labels, fails.
+# lesson 02 Keras 0.636-0.663 / scratch 0.663, lesson 03 (the CNN: 2,400 of those images train,
+# 600 validate) Keras 0.761-0.793 / scratch 0.775 (0.763-0.775 over --seed 42, 1, 7). 0.5 sits
+# well below those (room for Keras's unseeded shuffle and another CPU's rounding) and far above
+# the 0.10 of guessing, so a stack that learned nothing, or learned the wrong labels, fails.
 QUICK_ACCURACY_FLOOR = 0.5
 LESSON_TIMEOUT_S = 300
 HAS_TENSORFLOW = importlib.util.find_spec("tensorflow") is not None
@@ -67,15 +75,26 @@ def quick_run(request, tmp_path_factory):
 
 
 @pytest.mark.skipif(not HAS_TENSORFLOW, reason="TensorFlow is not installed: pip install -e '.[keras]'")
-def test_quick_run_writes_every_plot_and_results(quick_run):
-    lesson, out, _ = quick_run
+def test_quick_run_writes_every_plot_checkpoint_and_results(quick_run):
+    lesson, out, completed = quick_run
     results = read_results(out)
     assert results["lesson"] == lesson and results["quick"] is True and results["epochs"] == 2
     assert sorted(results["plots"]) == sorted(PLOTS[lesson])
     for name in PLOTS[lesson]:
         with open(out / name, "rb") as stream:
             assert stream.read(8) == b"\x89PNG\r\n\x1a\n", name
-    assert sorted(os.listdir(out)) == sorted(PLOTS[lesson] + ["results.json"]), \
+    checkpoints = CHECKPOINTS.get(lesson, {})
+    magic = {"keras": b"PK\x03\x04",              # .keras: a zip (config, weights, optimizer)
+             "scratch": b"\x89HDF\r\n\x1a\n"}      # .weights.h5: HDF5, weights only
+    for stack, name in checkpoints.items():
+        with open(out / name, "rb") as stream:
+            assert stream.read(len(magic[stack])) == magic[stack], name
+        numbers = results["stacks"][stack]
+        assert numbers["checkpoint"] == name and 1 <= numbers["best_epoch"] <= numbers["epochs"]
+        # The lesson reloads each checkpoint and compares it with the EarlyStopping-restored model.
+        assert f"{name}: 8 arrays, identical to the restored model's weights" in completed.stdout
+    files = PLOTS[lesson] + list(checkpoints.values()) + ["results.json"]
+    assert sorted(os.listdir(out)) == sorted(files), \
         "unexpected or temporary files left in the output folder"
 
 

@@ -1,4 +1,5 @@
-"""Plots for the lessons: sample grids, training curves, prediction grids, confusion matrices.
+"""Plots for the lessons: sample grids, training curves, prediction grids, confusion matrices,
+prediction bars and a model diagram.
 
 They work with either stack: a "history" is anything with a ``.history`` dict of per-epoch lists
 (``scratch``'s and Keras's ``History``) or that dict itself.
@@ -25,7 +26,9 @@ import tempfile
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import FancyBboxPatch, Patch
+
+from scratch.summary import format_shape
 
 DPI = 100
 # Colours of the TensorFlow tutorial's plot_image / plot_value_array.
@@ -36,6 +39,16 @@ OTHER_BAR_COLOR = "#777777"
 # one colour per split.
 STACK_LINESTYLES = ("-", "--", ":", "-.")
 SPLIT_COLORS = {"train": "tab:blue", "validation": "tab:orange"}
+# plot_model_diagram's layout, in inches (the axes' data units are inches, so these are sizes
+# on the page): 12 layers make a picture about 7 x 16 inches, 700 x 1600 pixels.
+DIAGRAM_WIDTH = 7.0
+DIAGRAM_BOX_WIDTH = 6.2
+DIAGRAM_BOX_HEIGHT = 0.95
+DIAGRAM_HEADER_HEIGHT = 0.36
+DIAGRAM_GAP = 0.42              # room for the arrow between two boxes
+DIAGRAM_TOP = 0.75              # title
+DIAGRAM_BOTTOM = 0.75           # total parameter count and the colour key
+DIAGRAM_COLORS = {"weights": "#cfe2f3", "no weights": "#e6e6e6", "edge": "#555555"}
 
 
 # ---------------------------------------------------------------------------- public functions
@@ -280,7 +293,10 @@ def plot_prediction_bars(probabilities, class_names, path, title=None, true_labe
     for bar, value in zip(bars, array):
         ax.annotate(f"{100 * value:.0f}%", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                     xytext=(0, 2), textcoords="offset points", ha="center", va="bottom", fontsize=8)
-    ax.set_ylim(0, 1.15)
+    # Head room above the 100% line: the labels of full bars, then the legend in one row above
+    # them, so a confident prediction of the last class is not hidden under the legend.
+    ax.set_ylim(0, 1.32)
+    ax.set_yticks(np.linspace(0, 1, 6))
     ax.set_ylabel("probability")
     ax.set_xticks(range(len(class_names)))
     ax.set_xticklabels(class_names, rotation=45, ha="right", rotation_mode="anchor")
@@ -294,8 +310,82 @@ def plot_prediction_bars(probabilities, class_names, path, title=None, true_labe
         key = [Patch(color=WRONG_COLOR, label="predicted class")]
         if true_label is not None:
             key.append(Patch(color=RIGHT_COLOR, label="true class"))
-    ax.legend(handles=key, loc="upper right", fontsize=9)
+    ax.legend(handles=key, loc="upper right", ncol=len(key), fontsize=9)
     fig.tight_layout()
+    return _save(fig, path)
+
+
+def plot_model_diagram(model, path, title=None):
+    """A drawing of a Sequential model's layers, like ``keras.utils.plot_model(model,
+    show_shapes=True)`` but with matplotlib alone (Keras's needs pydot and Graphviz).
+
+    One box per layer, top to bottom, joined by arrows: a header ``name (ClassName)`` and below
+    it the input shape, the output shape and the parameter count; layers with weights are blue,
+    the others grey. The total parameter count is written under the last box.
+
+    Args:
+        model: a built model with ``.layers`` — a ``scratch.Sequential`` (reads each layer's
+            ``input_shape``, ``output_shape`` and ``count_params()``) or a built Keras model
+            (whose layers give ``layer.input.shape`` / ``layer.output.shape`` instead).
+        path: the PNG to write.
+        title: optional title above the boxes (default: the model's name).
+
+    Returns:
+        ``path``.
+
+    Example::
+
+        >>> model = scratch.Sequential([scratch.layers.Dense(10, input_shape=(4,))])  # doctest: +SKIP
+        >>> plot_model_diagram(model, "out/model.png")                                 # doctest: +SKIP
+        'out/model.png'
+    """
+    rows = _diagram_rows(model)
+    if title is None:
+        title = str(getattr(model, "name", "") or "")
+
+    count = len(rows)
+    height = DIAGRAM_TOP + count * DIAGRAM_BOX_HEIGHT + (count - 1) * DIAGRAM_GAP + DIAGRAM_BOTTOM
+    fig = Figure(figsize=(DIAGRAM_WIDTH, height), dpi=DPI)
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_xlim(0, DIAGRAM_WIDTH)
+    ax.set_ylim(0, height)
+    ax.axis("off")
+    left = (DIAGRAM_WIDTH - DIAGRAM_BOX_WIDTH) / 2
+    center = DIAGRAM_WIDTH / 2
+    columns = [left + DIAGRAM_BOX_WIDTH * f for f in (0.2, 0.56, 0.87)]   # x of the 3 cells
+    if title:
+        ax.text(center, height - DIAGRAM_TOP / 2, title, ha="center", va="center", fontsize=13)
+
+    top = height - DIAGRAM_TOP
+    for index, (header, input_shape, output_shape, params) in enumerate(rows):
+        bottom = top - DIAGRAM_BOX_HEIGHT
+        fill = DIAGRAM_COLORS["weights" if params else "no weights"]
+        ax.add_patch(FancyBboxPatch((left, bottom), DIAGRAM_BOX_WIDTH, DIAGRAM_BOX_HEIGHT,
+                                    boxstyle="round,pad=0,rounding_size=0.06", facecolor="white",
+                                    edgecolor=DIAGRAM_COLORS["edge"], linewidth=1.2))
+        header_bottom = top - DIAGRAM_HEADER_HEIGHT
+        ax.add_patch(FancyBboxPatch((left, header_bottom), DIAGRAM_BOX_WIDTH, DIAGRAM_HEADER_HEIGHT,
+                                    boxstyle="round,pad=0,rounding_size=0.06", facecolor=fill,
+                                    edgecolor=DIAGRAM_COLORS["edge"], linewidth=1.2))
+        ax.text(center, header_bottom + DIAGRAM_HEADER_HEIGHT / 2, header, ha="center",
+                va="center", fontsize=11, fontweight="bold")
+        body_middle = (bottom + header_bottom) / 2
+        for x, caption, value in zip(columns, ("Input shape", "Output shape", "Param #"),
+                                     (input_shape, output_shape, f"{params:,}")):
+            ax.text(x, body_middle + 0.11, caption, ha="center", va="center", fontsize=8,
+                    color="#555555")
+            ax.text(x, body_middle - 0.12, value, ha="center", va="center", fontsize=10,
+                    family="monospace")
+        if index + 1 < count:
+            ax.annotate("", xy=(center, bottom - DIAGRAM_GAP), xytext=(center, bottom),
+                        arrowprops=dict(arrowstyle="-|>", color=DIAGRAM_COLORS["edge"], lw=1.5,
+                                        shrinkA=2, shrinkB=2, mutation_scale=16))
+        top = bottom - DIAGRAM_GAP
+    total = sum(row[3] for row in rows)
+    ax.text(center, DIAGRAM_BOTTOM * 0.6, f"Total params: {total:,}", ha="center", va="center",
+            fontsize=10)
+    ax.text(center, DIAGRAM_BOTTOM * 0.25, "blue header: a layer with weights; grey: none",
+            ha="center", va="center", fontsize=8, color="#555555")
     return _save(fig, path)
 
 
@@ -333,6 +423,37 @@ def _draw_probability_bars(ax, probabilities, predicted, true_label):
     if true_label is not None:
         bars[true_label].set_color(RIGHT_COLOR)
     return bars
+
+
+def _diagram_rows(model):
+    """``[(header, input shape text, output shape text, param count)]`` per layer, or a
+    ``ValueError`` naming ``model`` when it has no layers or is not built."""
+    layers = getattr(model, "layers", None)
+    if not isinstance(layers, (list, tuple)) or not layers:
+        raise ValueError(f"model: expected a model with a non-empty .layers list, received "
+                         f"{type(model).__name__}" + ("" if layers is None else " with no layers"))
+    rows = []
+    for layer in layers:
+        shapes = [_layer_shape(layer, "input"), _layer_shape(layer, "output")]
+        if None in shapes:
+            raise ValueError(f"model: expected a built model, but layer {layer.name!r} has no "
+                             "input/output shape yet; give the first layer input_shape=... or "
+                             "call the model on data first")
+        rows.append((f"{layer.name} ({type(layer).__name__})", format_shape(shapes[0]),
+                     format_shape(shapes[1]), int(layer.count_params())))
+    return rows
+
+
+def _layer_shape(layer, which):
+    """``layer.input_shape`` / ``layer.output_shape`` (scratch), else ``layer.input.shape`` /
+    ``layer.output.shape`` (Keras 3 layers have no ``*_shape`` attributes); None if unknown."""
+    shape = getattr(layer, f"{which}_shape", None)
+    if shape is None:
+        try:
+            shape = getattr(layer, which).shape
+        except (AttributeError, ValueError):   # Keras raises when the layer was never called
+            return None
+    return None if shape is None else tuple(shape)
 
 
 # ---------------------------------------------------------------------------- file writing
