@@ -191,7 +191,7 @@ class Sequential:
     def _loss(self, y, y_pred, use_logits):
         logits = self.layers[-1].logits if use_logits else None
         per_sample, grad = self.loss.per_sample(y, y_pred, logits=logits)
-        return self.loss.reduce(per_sample), per_sample, grad
+        return self.loss.reduce(per_sample), grad
 
     def _backward_layers(self):
         """The layers a backward pass must visit: from the first layer with trainable weights up.
@@ -203,7 +203,7 @@ class Sequential:
 
     def _train_step(self, x, y, use_logits, backward_layers, trackers):
         y_pred = self._forward(x, training=True)
-        batch_loss, _, grad = self._loss(y, y_pred, use_logits)
+        batch_loss, grad = self._loss(y, y_pred, use_logits)
         grad = grad * FLOATX(self.loss.gradient_scale(len(x)))
         layers = backward_layers
         if use_logits and layers:
@@ -310,7 +310,7 @@ class Sequential:
         for step, start in enumerate(range(0, len(x), batch_size)):
             x_batch, y_batch = x[start:start + batch_size], y[start:start + batch_size]
             y_pred = self._forward(x_batch, training=False)
-            batch_loss, _, _ = self._loss(y_batch, y_pred, use_logits)
+            batch_loss, _ = self._loss(y_batch, y_pred, use_logits)
             self._track(trackers, batch_loss, y_batch, y_pred)
             callback_list.on_test_batch_end(step, self._logs(trackers))
         logs = self._logs(trackers)
