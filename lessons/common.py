@@ -215,8 +215,8 @@ class Results:
         if gap is not None:
             print(f"\nThe two stacks' test accuracies are {gap:.2f} percentage points apart.\n"
                   "They start from the same weights but shuffle the batches differently, so they "
-                  "differ a little:\nabout 0.2 points after the full lessons, more after a short "
-                  "--quick run.")
+                  "differ a little:\nwithin about half a point after the full lessons (measured "
+                  "0.2–0.5), more after a short --quick run.")
 
     def save(self, plots):
         """Write ``results.json`` into ``args.out`` (atomically) and return its path."""
