@@ -22,12 +22,12 @@ Example::
 import math
 import numbers
 import os
-import tempfile
 
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Patch
 
+from scratch.atomic import atomic_path
 from scratch.summary import format_shape
 
 DPI = 100
@@ -460,18 +460,10 @@ def _layer_shape(layer, which):
 def _save(fig, path):
     """Write ``fig`` to ``path`` as a PNG via a temporary file in the same folder, then rename."""
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                                         dir=folder)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            fig.savefig(stream, format="png", dpi=DPI)
-        os.chmod(temporary, 0o644)   # mkstemp makes it owner-only; a plot is for everyone to read
-        os.replace(temporary, path)
+        with atomic_path(path) as temporary:
+            fig.savefig(temporary, format="png", dpi=DPI)
     finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
         fig.clear()     # release the artists now; the figure was never registered with pyplot
     return path
 
