@@ -6,6 +6,10 @@ Data flow of one training step (no autodiff engine — every layer owns its back
     x ─ layer.forward(training=True) ─▶ … ─▶ y_pred ─ loss ─▶ grad
     grad ─▶ layer.backward (fills variable.grad) ─▶ … ;  optimizer.apply(variables)
 
+On the cpu backend a batch is split across the cores: each share runs that forward/backward on a
+replica of the layers in its own thread, and the gradients are summed before the optimizer step
+(:mod:`scratch.data_parallel`).
+
 Keras's TensorFlow backend computes a crossentropy on a softmax output from the logits that
 produced it (KERAS_SEMANTICS §3.3); so does this model: the loss starts its backward pass at the
 last layer's pre-softmax values (``backward_from_logits``).
@@ -29,6 +33,7 @@ import numpy as np
 from scratch import data_checks, losses, metrics as metrics_module, naming, optimizers, weights_io
 from scratch.backend import FLOATX, rng
 from scratch.callbacks import CallbackList, History, ProgbarLogger
+from scratch.data_parallel import DataParallel, replica_count
 from scratch.layers.base import Input, Layer, check_weight_list
 from scratch.ops.denormals import flush_denormals
 from scratch.summary import format_shape, format_summary, print_summary
@@ -183,36 +188,18 @@ class Sequential:
             out = layer(out, training=training)
         return out
 
-    def _forward(self, x, training):
-        for layer in self.layers:
-            x = layer.forward(x, training=training)
-        return x
-
-    def _loss(self, y, y_pred, use_logits):
-        logits = self.layers[-1].logits if use_logits else None
-        per_sample, grad = self.loss.per_sample(y, y_pred, logits=logits)
-        return self.loss.reduce(per_sample), grad
-
-    def _backward_layers(self):
-        """The layers a backward pass must visit: from the first layer with trainable weights up.
-        That first one is told it need not compute its input gradient (nobody uses it)."""
+    def _first_backward_layer(self):
+        """Index of the first layer with trainable weights: a backward pass stops there, and that
+        layer is told it need not compute its input gradient (nobody uses it)."""
         first = next((i for i, layer in enumerate(self.layers) if layer.trainable_variables), len(self.layers))
         for i, layer in enumerate(self.layers):
             layer.compute_grad_x = i != first
-        return self.layers[first:]
+        return first
 
-    def _train_step(self, x, y, use_logits, backward_layers, trackers):
-        y_pred = self._forward(x, training=True)
-        batch_loss, grad = self._loss(y, y_pred, use_logits)
-        grad = grad * FLOATX(self.loss.gradient_scale(len(x)))
-        layers = backward_layers
-        if use_logits and layers:
-            grad = layers[-1].backward_from_logits(grad)
-            layers = layers[:-1]
-        for layer in reversed(layers):
-            grad = layer.backward(grad)
+    def _train_step(self, x, y, use_logits, first, parallel, trackers):
+        per_sample, y_pred = parallel.train_step(x, y, self.loss, use_logits, first)
         self.optimizer.apply(self.trainable_variables)
-        self._track(trackers, batch_loss, y, y_pred)
+        self._track(trackers, self.loss.reduce(per_sample), y, y_pred)
 
     def _track(self, trackers, batch_loss, y, y_pred):
         loss_tracker, metric_objects = trackers
@@ -267,12 +254,13 @@ class Sequential:
         chain = [history] + callbacks + ([ProgbarLogger()] if verbose else [])
         callback_list = CallbackList(chain, self, {"verbose": verbose, "epochs": epochs, "steps": steps})
         use_logits = self._uses_logits()
-        backward_layers = self._backward_layers()
+        first = self._first_backward_layer()
         self.stop_training = False
         callback_list.on_train_begin()
-        with flush_denormals():  # as TensorFlow does: denormal floats are slow and carry nothing
+        # as TensorFlow does: denormal floats are slow and carry nothing
+        with flush_denormals(), DataParallel(self.layers, replica_count(batch_size)) as parallel:
             self._run_epochs(x, y, x_val, y_val, batch_size, epochs, steps, shuffle, use_logits,
-                             backward_layers, callback_list)
+                             first, parallel, callback_list)
         for layer in self.layers:  # a direct layer.backward() after fit gives the input gradient again
             layer.compute_grad_x = True
         callback_list.on_train_end()
@@ -281,7 +269,7 @@ class Sequential:
         return history
 
     def _run_epochs(self, x, y, x_val, y_val, batch_size, epochs, steps, shuffle, use_logits,
-                    backward_layers, callback_list):
+                    first, parallel, callback_list):
         for epoch in range(epochs):
             callback_list.on_epoch_begin(epoch)
             trackers = self._new_trackers()
@@ -293,25 +281,25 @@ class Sequential:
                 else:
                     index = order[step * batch_size:(step + 1) * batch_size]
                     x_batch, y_batch = x[index], y[index]
-                self._train_step(x_batch, y_batch, use_logits, backward_layers, trackers)
+                self._train_step(x_batch, y_batch, use_logits, first, parallel, trackers)
                 callback_list.on_train_batch_end(step, self._logs(trackers))
             logs = self._logs(trackers)
             if x_val is not None:
-                val_logs = self._evaluate_arrays(x_val, y_val, batch_size, CallbackList([], self, {}))
+                val_logs = self._evaluate_arrays(x_val, y_val, batch_size, CallbackList([], self, {}), parallel)
                 logs.update({f"val_{key}": value for key, value in val_logs.items()})
             callback_list.on_epoch_end(epoch, logs)
             if self.stop_training:
                 break
 
-    def _evaluate_arrays(self, x, y, batch_size, callback_list):
+    def _evaluate_arrays(self, x, y, batch_size, callback_list, parallel):
         trackers = self._new_trackers()
         use_logits = self._uses_logits()
         callback_list.on_test_begin()
         for step, start in enumerate(range(0, len(x), batch_size)):
             x_batch, y_batch = x[start:start + batch_size], y[start:start + batch_size]
-            y_pred = self._forward(x_batch, training=False)
-            batch_loss, _ = self._loss(y_batch, y_pred, use_logits)
-            self._track(trackers, batch_loss, y_batch, y_pred)
+            y_pred, logits = parallel.predict_step(x_batch, use_logits)
+            per_sample, _ = self.loss.per_sample(y_batch, y_pred, logits=logits)
+            self._track(trackers, self.loss.reduce(per_sample), y_batch, y_pred)
             callback_list.on_test_batch_end(step, self._logs(trackers))
         logs = self._logs(trackers)
         callback_list.on_test_end(logs)
@@ -326,8 +314,9 @@ class Sequential:
         x, y = self._prepare(x, y)
         steps = math.ceil(len(x) / batch_size)
         chain = [ProgbarLogger()] if verbose else []
-        logs = self._evaluate_arrays(x, y, batch_size,
-                                     CallbackList(chain, self, {"verbose": verbose, "steps": steps}))
+        with DataParallel(self.layers, replica_count(batch_size)) as parallel:
+            logs = self._evaluate_arrays(x, y, batch_size,
+                                         CallbackList(chain, self, {"verbose": verbose, "steps": steps}), parallel)
         if return_dict:
             return logs
         values = [logs["loss"]] + [logs[m.name] for m in self.compiled_metrics]
@@ -345,9 +334,10 @@ class Sequential:
         callback_list = CallbackList(chain, self, {"verbose": verbose, "steps": steps})
         callback_list.on_predict_begin()
         outputs = []
-        for step, start in enumerate(range(0, len(x), batch_size)):
-            outputs.append(self._forward(x[start:start + batch_size], training=False))
-            callback_list.on_predict_batch_end(step)
+        with DataParallel(self.layers, replica_count(batch_size)) as parallel:
+            for step, start in enumerate(range(0, len(x), batch_size)):
+                outputs.append(parallel.predict_step(x[start:start + batch_size])[0])
+                callback_list.on_predict_batch_end(step)
         callback_list.on_predict_end()
         if not outputs:
             return np.zeros((0,) + tuple(self.output_shape[1:]), dtype=FLOATX)

@@ -32,6 +32,8 @@ class Layer:
         # The model turns this off for its first layer with weights: nothing below needs the
         # gradient with respect to that layer's input, so backward may skip computing it.
         self.compute_grad_x = True
+        # Random draws handed in for the next training forward (see draw_noise).
+        self.preset_noise = None
 
     # ------------------------------------------------------------------ building
     def build(self, input_shape):
@@ -76,6 +78,13 @@ class Layer:
 
     def backward(self, grad_output):
         raise NotImplementedError
+
+    def draw_noise(self, input_shape):
+        """The random draws (an array with the batch axis first) a training forward on an input of
+        ``input_shape`` would make, or None for a layer without randomness (the default). A
+        forward uses ``preset_noise`` instead of drawing when it is set: data-parallel training
+        draws once for the whole batch and gives each replica its rows."""
+        return None
 
     # ------------------------------------------------------------------ weights
     @property

@@ -86,22 +86,29 @@ class Dropout(Layer):
                 f"(input shape {tuple(x_shape)}), received noise_shape={self.noise_shape}")
         return shape
 
+    def draw_noise(self, input_shape):
+        """The keep mask for a training forward on an input of ``input_shape`` (None at rate 0):
+        from ``mask_fn`` when set, else TensorFlow's rule, keep where a uniform [0, 1) draw is
+        >= rate."""
+        if self.rate == 0:
+            return None
+        shape = self.mask_shape(input_shape)
+        if self.mask_fn is None:
+            return self.generator().random(shape, dtype=np.float32) >= np.float32(self.rate)
+        mask = np.asarray(self.mask_fn(shape))
+        if mask.shape != shape or mask.dtype != bool:
+            raise ValueError(f"mask_fn: expected a boolean mask of shape {shape}, received "
+                             f"{mask.dtype} of shape {mask.shape}")
+        return mask
+
     def forward(self, x, training=False):
         x = as_float_input(x)
         if not training or self.rate == 0:
             self.mask = None
             return x
-        shape = self.mask_shape(x.shape)
-        if self.mask_fn is not None:
-            mask = np.asarray(self.mask_fn(shape))
-            if mask.shape != shape or mask.dtype != bool:
-                raise ValueError(f"mask_fn: expected a boolean mask of shape {shape}, received "
-                                 f"{mask.dtype} of shape {mask.shape}")
-        else:
-            # TensorFlow's rule: keep where a uniform [0, 1) draw is >= rate.
-            mask = self.generator().random(shape, dtype=np.float32) >= np.float32(self.rate)
-        self.mask = mask
-        return backend.ops.dropout_forward(x, mask, self.scale)
+        mask, self.preset_noise = self.preset_noise, None
+        self.mask = self.draw_noise(x.shape) if mask is None else mask
+        return backend.ops.dropout_forward(x, self.mask, self.scale)
 
     def backward(self, grad_output):
         if self.mask is None:

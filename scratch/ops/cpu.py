@@ -31,14 +31,14 @@ rmsprop_update = reference.rmsprop_update
 
 # ReLU on conv feature maps (800,000 values per batch in the seed CNN): np.maximum and
 # grad * (y > 0) take 0.43 and 0.35 ms there; one Numba pass each takes 0.09 and 0.14 ms.
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _relu_forward_kernel(x, out):
     zero = x.dtype.type(0)
     for i in range(x.size):
         out[i] = x[i] if x[i] > zero else zero
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _relu_backward_kernel(grad_y, y, out):
     zero = grad_y.dtype.type(0)
     for i in range(y.size):
@@ -63,7 +63,7 @@ def relu_backward(grad_y, y):
 
 # Small per-step ops on (B, C) arrays: NumPy's per-call overhead (a dozen temporaries) dominates,
 # one Numba loop does it in a single pass.
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _softmax_rows(z, out):
     for i in range(z.shape[0]):
         row_max = z[i, 0]
@@ -86,7 +86,7 @@ def softmax_forward(z, axis=-1):
     return out
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _sparse_ce_logits(z, labels, loss, grad):
     for i in range(z.shape[0]):
         row_max = z[i, 0]
@@ -115,7 +115,7 @@ def sparse_crossentropy_from_logits(logits, labels):
 # error_model="numpy" drops Python's ZeroDivisionError checks, which lets LLVM vectorise the loop
 # (measured 0.85 → 0.10 ms per step for the seed CNN's 333,526 weights); IEEE division and sqrt
 # are exact either way.
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _adam_kernel(w, g, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
     for i in range(w.size):
         m_i = m[i] + (g[i] - m[i]) * one_minus_beta_1
@@ -125,7 +125,7 @@ def _adam_kernel(w, g, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon)
         w[i] -= (m_i * alpha) / (np.sqrt(v_i) + epsilon)
 
 
-@numba.njit(cache=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, error_model="numpy")
 def _adam_amsgrad_kernel(w, g, m, v, v_hat, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
     for i in range(w.size):
         m_i = m[i] + (g[i] - m[i]) * one_minus_beta_1
@@ -173,7 +173,7 @@ from scratch.ops.padding import normalize_tuple as _pair  # noqa: E402
 _FEW_CHANNELS = 4   # below this many input channels, im2col writes the transposed layout
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _im2col_kernel(x, kh, kw, sh, sw, dh, dw, top, left, oh, ow, cols):
     """cols[(n, i, j), (a, b, c)] = x[n, i·sh + a·dh − top, j·sw + b·dw − left, c] (0 outside x);
     columns past kh·kw·C (the bias column) are set to 1. x and cols C-contiguous."""
@@ -216,7 +216,7 @@ def _im2col_kernel(x, kh, kw, sh, sw, dh, dw, top, left, oh, ow, cols):
                     cf[row + t] = 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _im2col_transposed_kernel(x, kh, kw, sh, sw, dh, dw, top, left, oh, ow, cols_t):
     """The same matrix, transposed: cols_t[(a, b, c), (n, i, j)] (rows past kh·kw·C set to 1).
     For few channels (the first layer: C = 1 or 3) each row is a run of image rows, copied
@@ -250,7 +250,7 @@ def _im2col_transposed_kernel(x, kh, kw, sh, sw, dh, dw, top, left, oh, ow, cols
         cols_t[t, :] = 1
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _col2im_kernel(cols, kh, kw, sh, sw, dh, dw, top, left, oh, ow, grad_x):
     """grad_x = 0; grad_x[n, i·sh + a·dh − top, j·sw + b·dw − left, c] += cols[(n, i, j), (a, b, c)]
     for the cells inside x (padding is dropped). cols and grad_x C-contiguous."""
@@ -342,7 +342,7 @@ def conv2d_backward(grad_out, cache, compute_grad_x=True):
     return grad_x, grad_kernel, grad_bias
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _maxpool_forward_kernel(x, ph, pw, sh, sw, top, left, out, argmax):
     """out = max over the in-bounds cells of each window (padding is simply skipped, i.e. −∞);
     argmax = flat index into x of the FIRST maximum in row-major order (strict '>' keeps it).
@@ -388,7 +388,7 @@ def _maxpool_forward_kernel(x, ph, pw, sh, sw, top, left, out, argmax):
                                 argmax[n, i, j, c] = cell + c
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _maxpool_backward_kernel(grad_out, argmax, grad_x):
     """grad_x = 0; grad_x.flat[argmax[k]] += grad_out.flat[k] (overlapping windows add up)."""
     gf = grad_x.reshape(-1)

@@ -13,17 +13,14 @@ Example::
     ...     pass
 """
 import contextlib
-import ctypes
-import glob
-import os
 import platform
-
-import numpy as np
 
 from llvmlite import ir
 from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
+
+from scratch.ops import openblas
 
 _FTZ_DAZ = 0x8040  # MXCSR bit 15: flush to zero; bit 6: denormals are zero
 _X86 = platform.machine().lower() in ("x86_64", "amd64", "i686", "x86")
@@ -63,28 +60,16 @@ def set_mxcsr(value):
     _write_mxcsr(value)
 
 
-def _find_openblas_shutdown():
-    """NumPy's bundled OpenBLAS's ``blas_thread_shutdown_`` (None if not found).
-
-    OpenBLAS runs part of each matrix product on worker threads it started when NumPy was
-    imported; they do not share the caller's MXCSR. After a shutdown, OpenBLAS starts them again
-    at its next call, and new threads inherit the float mode of the thread that creates them.
-    """
-    folder = os.path.join(os.path.dirname(os.path.dirname(np.__file__)), "numpy.libs")
-    for path in sorted(glob.glob(os.path.join(folder, "*openblas*.so*"))):
-        try:
-            return getattr(ctypes.CDLL(path), "blas_thread_shutdown_", None)
-        except OSError:
-            continue
-    return None
+def float_mode():
+    """This thread's floating-point mode (the x86 MXCSR register; None on other processors).
+    A new thread does not inherit it: pass it to :func:`set_float_mode` there."""
+    return int(get_mxcsr()) if _X86 else None
 
 
-_openblas_shutdown = _find_openblas_shutdown() if _X86 else None
-
-
-def _restart_blas_threads():
-    if _openblas_shutdown is not None:
-        _openblas_shutdown()
+def set_float_mode(mode):
+    """Put this thread in ``mode``, as read by :func:`float_mode` (nothing for None)."""
+    if mode is not None:
+        set_mxcsr(mode)
 
 
 @contextlib.contextmanager
@@ -97,9 +82,9 @@ def flush_denormals():
         return
     before = get_mxcsr()
     set_mxcsr(before | _FTZ_DAZ)
-    _restart_blas_threads()
+    openblas.restart_threads()
     try:
         yield
     finally:
         set_mxcsr(before)
-        _restart_blas_threads()
+        openblas.restart_threads()
