@@ -22,3 +22,17 @@ def _seed_and_backend():
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def force_replicas(monkeypatch):
+    """``force_replicas(cores)``: fit/evaluate/predict on the cpu backend then split every batch
+    of 16+ samples over ``cores`` replicas (8+ samples each), whatever the model's size and the
+    machine's core count (see scratch.data_parallel.replica_count)."""
+    from scratch import data_parallel
+
+    def force(cores):
+        monkeypatch.setattr(data_parallel, "available_cores", lambda: cores)
+        monkeypatch.setattr(data_parallel, "MIN_MULTIPLY_ADDS_PER_SAMPLE", 0)
+        monkeypatch.setattr(data_parallel, "MIN_SAMPLES_PER_REPLICA", 8)
+    return force

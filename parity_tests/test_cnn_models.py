@@ -164,9 +164,13 @@ def test_small_cnn_two_epochs_match_keras(backend_name):
     assert_same_training(ours, theirs, ours.fit(x, y, **FIT_ARGS), theirs.fit(x, y, **FIT_ARGS), "small CNN")
 
 
-def test_small_cnn_with_dropout_two_epochs_match_keras_on_shared_masks():
+@pytest.mark.parametrize("cores", [1, 3], ids=["one_pass", "three_replicas"])
+def test_small_cnn_with_dropout_two_epochs_match_keras_on_shared_masks(cores, force_replicas):
     """Our Dropout draws a mask per step (recorded through ``mask_fn``); the Keras twin replays
-    them in TF's own dropout code (``SharedMaskDropout``), run eagerly so each step takes the next."""
+    them in TF's own dropout code (``SharedMaskDropout``), run eagerly so each step takes the next.
+    With three replicas each 32-sample batch is split 11/11/10 (data parallelism): the masks are
+    still drawn once per step for the whole batch."""
+    force_replicas(cores)
     x, y = image_teacher_data(seed=1)
     rate, masks, draw = 0.3, [], np.random.default_rng(5)
 

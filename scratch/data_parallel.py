@@ -20,9 +20,12 @@ release the GIL; BLAS runs on one thread per replica (:func:`scratch.ops.openbla
 
 Example::
 
+    >>> import scratch
     >>> from scratch.data_parallel import replica_count
-    >>> replica_count(batch_size=8, cores=2)    # 8 samples: too few to share out
-    1
+    >>> cnn = scratch.Sequential([scratch.layers.Conv2D(64, 3, input_shape=(28, 28, 32))])
+    >>> cnn.build()
+    >>> replica_count(cnn.layers, batch_size=32, cores=2), replica_count(cnn.layers, batch_size=8, cores=2)
+    (2, 1)
 """
 import contextlib
 import copy
@@ -34,11 +37,13 @@ import numpy as np
 from scratch import backend
 from scratch.backend import FLOATX
 from scratch.ops import openblas
-from scratch.ops.denormals import float_mode, set_float_mode
 
-# A replica needs enough samples to keep its matrix products efficient (measured on the seed
-# CNN and MLP: batch 32 gains from two replicas of 16, see benchmarks/README).
+# When to split (measured on the 2-core machine, benchmarks/README.md): the seed CNN (4.2M
+# multiply-adds per sample) trains 1.2-1.3x faster on two replicas of 16 samples than on one
+# batch of 32 with 2-thread BLAS; the seed MLP (0.1M per sample) runs slower on replicas at every
+# batch size from 32 to 2048: its step is almost all BLAS, which 2 threads share well already.
 MIN_SAMPLES_PER_REPLICA = 16
+MIN_MULTIPLY_ADDS_PER_SAMPLE = 1_000_000
 
 
 def available_cores():
@@ -49,11 +54,15 @@ def available_cores():
         return os.cpu_count() or 1
 
 
-def replica_count(batch_size, cores=None):
-    """How many replicas ``fit`` uses for batches of ``batch_size``: one per core, each with at
-    least :data:`MIN_SAMPLES_PER_REPLICA` samples; 1 (plain steps) on the reference backend or
-    when the BLAS thread count cannot be controlled."""
+def replica_count(layers, batch_size, cores=None):
+    """How many replicas ``fit``/``evaluate``/``predict`` use for batches of ``batch_size``
+    through the built ``layers``: one per core, each with at least
+    :data:`MIN_SAMPLES_PER_REPLICA` samples, for models of at least
+    :data:`MIN_MULTIPLY_ADDS_PER_SAMPLE` multiply-adds per sample; otherwise 1 (plain steps),
+    as also on the reference backend or when the BLAS thread count cannot be controlled."""
     if backend.get_backend() != "cpu" or not openblas.available:
+        return 1
+    if sum(layer.multiply_adds() for layer in layers) < MIN_MULTIPLY_ADDS_PER_SAMPLE:
         return 1
     cores = available_cores() if cores is None else cores
     return max(1, min(cores, batch_size // MIN_SAMPLES_PER_REPLICA))
@@ -113,14 +122,17 @@ def replicate(layers):
 
 
 class DataParallel:
-    """Runs ``fit``'s training steps (and ``evaluate``/``predict``'s forward passes) over
-    ``count`` replicas of ``layers``: replica 0 is the model's own layers, run on the calling
-    thread; the others run on worker threads. Use as a context manager: inside, BLAS is
-    single-threaded and the workers exist; they compute in the calling thread's floating-point
-    mode (denormal flushing, see :mod:`scratch.ops.denormals`)."""
+    """Runs ``fit``'s training steps (and ``evaluate``/``predict``'s forward passes) on batches
+    of up to ``batch_size`` over ``count`` replicas of ``layers`` (default:
+    :func:`replica_count`). Replica 0 is the model's own layers, run on the calling thread; the
+    others run on worker threads. Use as a context manager: inside, BLAS is single-threaded and
+    the workers exist. They start at the first split step, from the calling thread, whose
+    floating-point mode they inherit (denormal flushing inside ``fit``, see
+    :mod:`scratch.ops.denormals`)."""
 
-    def __init__(self, layers, count):
+    def __init__(self, layers, batch_size, count=None):
         self.layers = list(layers)
+        count = replica_count(self.layers, batch_size) if count is None else count
         self.replicas = [self.layers] + [replicate(self.layers) for _ in range(count - 1)]
         self._variables = [[v for layer in replica if layer.trainable for v in layer.weights if v.trainable]
                            for replica in self.replicas]
@@ -131,8 +143,7 @@ class DataParallel:
         self._stack = contextlib.ExitStack()
         if len(self.replicas) > 1:
             self._stack.enter_context(openblas.single_threaded())
-            self._pool = self._stack.enter_context(ThreadPoolExecutor(
-                len(self.replicas) - 1, initializer=set_float_mode, initargs=(float_mode(),)))
+            self._pool = self._stack.enter_context(ThreadPoolExecutor(len(self.replicas) - 1))
         return self
 
     def __exit__(self, *exc_info):

@@ -33,7 +33,7 @@ import numpy as np
 from scratch import data_checks, losses, metrics as metrics_module, naming, optimizers, weights_io
 from scratch.backend import FLOATX, rng
 from scratch.callbacks import CallbackList, History, ProgbarLogger
-from scratch.data_parallel import DataParallel, replica_count
+from scratch.data_parallel import DataParallel
 from scratch.layers.base import Input, Layer, check_weight_list
 from scratch.ops.denormals import flush_denormals
 from scratch.summary import format_shape, format_summary, print_summary
@@ -258,7 +258,7 @@ class Sequential:
         self.stop_training = False
         callback_list.on_train_begin()
         # as TensorFlow does: denormal floats are slow and carry nothing
-        with flush_denormals(), DataParallel(self.layers, replica_count(batch_size)) as parallel:
+        with flush_denormals(), DataParallel(self.layers, batch_size) as parallel:
             self._run_epochs(x, y, x_val, y_val, batch_size, epochs, steps, shuffle, use_logits,
                              first, parallel, callback_list)
         for layer in self.layers:  # a direct layer.backward() after fit gives the input gradient again
@@ -314,7 +314,7 @@ class Sequential:
         x, y = self._prepare(x, y)
         steps = math.ceil(len(x) / batch_size)
         chain = [ProgbarLogger()] if verbose else []
-        with DataParallel(self.layers, replica_count(batch_size)) as parallel:
+        with DataParallel(self.layers, batch_size) as parallel:
             logs = self._evaluate_arrays(x, y, batch_size,
                                          CallbackList(chain, self, {"verbose": verbose, "steps": steps}), parallel)
         if return_dict:
@@ -334,7 +334,7 @@ class Sequential:
         callback_list = CallbackList(chain, self, {"verbose": verbose, "steps": steps})
         callback_list.on_predict_begin()
         outputs = []
-        with DataParallel(self.layers, replica_count(batch_size)) as parallel:
+        with DataParallel(self.layers, batch_size) as parallel:
             for step, start in enumerate(range(0, len(x), batch_size)):
                 outputs.append(parallel.predict_step(x[start:start + batch_size])[0])
                 callback_list.on_predict_batch_end(step)

@@ -79,6 +79,12 @@ class Layer:
     def backward(self, grad_output):
         raise NotImplementedError
 
+    def multiply_adds(self):
+        """Multiply-adds of this layer's forward pass for one sample (0 by default: layers
+        without matrix products); needs a built layer. ``fit`` uses it to judge whether a model's
+        batches are worth splitting across cores (:mod:`scratch.data_parallel`)."""
+        return 0
+
     def draw_noise(self, input_shape):
         """The random draws (an array with the batch axis first) a training forward on an input of
         ``input_shape`` would make, or None for a layer without randomness (the default). A

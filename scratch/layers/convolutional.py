@@ -98,6 +98,11 @@ class Conv2D(Layer):
                 output_length(width, self.kernel_size[1], self.strides[1], self.padding, self.dilation_rate[1]),
                 self.filters)
 
+    def multiply_adds(self):
+        """``OH · OW · kh · kw · C · filters`` per sample."""
+        _, oh, ow, filters = self.output_shape
+        return oh * ow * self.kernel_size[0] * self.kernel_size[1] * self.input_shape[-1] * filters
+
     # ------------------------------------------------------------------ computing
     def forward(self, x, training=False):
         x = as_float_input(x)

@@ -69,6 +69,10 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape):
         return tuple(input_shape[:-1]) + (self.units,)
 
+    def multiply_adds(self):
+        """``inputs × units`` per sample (per position along any middle axes)."""
+        return math.prod(self.input_shape[1:]) * self.units
+
     def forward(self, x, training=False):
         self._x_shape = x.shape
         self._x = x.reshape(-1, x.shape[-1])  # rank > 2: Dense acts on the last axis

@@ -62,14 +62,8 @@ def set_mxcsr(value):
 
 def float_mode():
     """This thread's floating-point mode (the x86 MXCSR register; None on other processors).
-    A new thread does not inherit it: pass it to :func:`set_float_mode` there."""
+    A thread starts in the mode of the thread that created it."""
     return int(get_mxcsr()) if _X86 else None
-
-
-def set_float_mode(mode):
-    """Put this thread in ``mode``, as read by :func:`float_mode` (nothing for None)."""
-    if mode is not None:
-        set_mxcsr(mode)
 
 
 @contextlib.contextmanager
