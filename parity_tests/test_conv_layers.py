@@ -53,6 +53,8 @@ CONV_CASES = [
     ("k3-nobias-relu-s2", (3, 3), dict(strides=2, use_bias=False, activation="relu"), (2, 7, 6, 4)),
     ("k3-softmax", (4, 3), dict(padding="same", activation="softmax"), (2, 4, 4, 2)),
     ("k3-tanh", (3, 3), dict(activation="tanh"), (2, 5, 5, 2)),
+    ("k3-same-16ch-winograd-relu", (5, 3), dict(padding="same", activation="relu"), (2, 7, 6, 16)),
+    ("k3-valid-32ch-winograd-nobias", (4, 3), dict(use_bias=False), (2, 8, 9, 32)),
 ]
 
 POOL_CASES = [

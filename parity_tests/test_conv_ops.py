@@ -89,6 +89,8 @@ CONV_CASES = [
     ((2, 8, 6, 4), (3, 1), 2, 1, "valid", (2, 1), False),
     ((1, 28, 28, 1), 3, 8, 1, "same", 1, True),            # the seed CNN's conv1, fewer filters
     ((2, 14, 14, 8), 3, 6, 1, "same", 1, True),            # the seed CNN's conv2, fewer channels
+    ((2, 7, 6, 16), 3, 5, 1, "same", 1, True),             # 16+ channels: the cpu backend's Winograd
+    ((2, 8, 9, 32), 3, 4, 1, "valid", 1, False),
 ]
 
 
