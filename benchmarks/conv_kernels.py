@@ -14,7 +14,10 @@ TensorFlow's, never share a process). The machine may be shared: the candidates 
 alternation for a few rounds and the table shows, per cell, the best round's median and minimum.
 TF's backward is its forward+backward minus its forward (TF prunes an unused forward).
 
-    python benchmarks/conv_kernels.py [--repeat 50] [--rounds 3] [--only cpu,tf]
+    python benchmarks/conv_kernels.py [--repeat 50] [--rounds 3] [--only cpu,im2col,tf]
+
+Each op runs on the whole batch with NumPy's default (2-thread) BLAS: the data parallelism of
+``fit`` (scratch/data_parallel.py) is not part of these timings.
 """
 import argparse
 import json
@@ -33,7 +36,8 @@ CONVS = {  # name: (H, W, C, filters, need grad_x)
 }
 POOLS = {"pool1": (28, 28, 32), "pool2": (14, 14, 64)}
 CANDIDATES = {
-    "cpu": "scratch.ops.cpu: serial Numba im2col + BLAS GEMM, bias as a ones column (the choice)",
+    "cpu": "scratch.ops.cpu as shipped: Winograd F(2x2,3x3) for conv2 (32 channels), im2col for conv1",
+    "im2col": "scratch.ops.cpu with Winograd off: serial Numba im2col + BLAS GEMM, bias as a ones column",
     "bias-add": "same kernels, bias added after the GEMM and summed separately",
     "parallel": "as cpu, but im2col/col2im/pool kernels with parallel=True (prange over batch)",
     "direct": "direct Numba loops (no im2col, no BLAS), prange over batch, fastmath",
@@ -343,6 +347,10 @@ def run_one(name, repeat):
     if name in ("cpu", "reference"):
         import importlib
         conv, pool = ops_candidate(importlib.import_module(f"scratch.ops.{name}"))
+    elif name == "im2col":
+        from scratch.ops import cpu
+        cpu._WINOGRAD_MIN_CHANNELS = 10**9
+        conv, pool = ops_candidate(cpu)
     else:
         conv, pool = {"bias-add": bias_add_candidate, "parallel": parallel_candidate,
                       "direct": direct_candidate, "tf": tf_candidate}[name]()

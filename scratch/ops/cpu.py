@@ -160,20 +160,24 @@ def adam_update(variable, grad, m, v, v_hat, alpha, one_minus_beta_1, one_minus_
 # ----------------------------------------------------------------------------- Conv2D / MaxPooling2D
 # Conv2D = im2col (a serial Numba kernel) + BLAS matrix products (np.dot, float32 sgemm), the
 # bias riding inside the forward product as a column of ones in `cols` (CS231n's "bias trick":
-# the same product then also yields grad_bias as its last row). Measured by
+# the same product then also yields grad_bias as its last row); 3x3 stride-1 kernels on 16+
+# channels take Winograd's F(2x2, 3x3) instead (scratch/ops/winograd.py). Measured by
 # benchmarks/conv_kernels.py on the 2-core machine (AMD EPYC, OpenBLAS 0.3.31), seed CNN,
-# batch 32, ms per batch forward + backward (medians; conv1's backward without grad_x):
-#            this  bias added apart  parallel=True  direct loops  reference  TensorFlow
+# batch 32, 2-thread BLAS, ms per batch forward + backward (medians; conv1's backward without
+# grad_x). Candidates of the first round (im2col only):
+#            im2col  bias added apart  parallel=True  direct loops  reference  TensorFlow
 #   conv1    0.88        1.56             8.50          2.08         1.61       1.23
 #   conv2    6.71        6.73            19.93         22.07        10.57       4.46
 #   pool1    0.28        0.33             0.27          0.28        12.48       0.76
 #   pool2    0.13        0.17             0.14          0.13         5.22       0.57
-#   all      8.00        8.78            28.85         24.56        29.88       7.02
-# (best quiet run: 6.75 vs TensorFlow's 5.99.) conv2 is GEMM-bound: OpenBLAS sgemm reaches
-# ~140 GFLOP/s on these shapes, TensorFlow's oneDNN convolutions ~170; direct Numba loops are
+# Second round, same run: conv2 with Winograd 4.95, with im2col 6.70, TensorFlow 4.21; all four
+# layers 6.13 / 8.10 / 6.30. conv2 is GEMM-bound: OpenBLAS sgemm reaches ~80-90 GFLOP/s per
+# core on these shapes; Winograd needs 2.25x fewer multiplications; direct Numba loops are
 # far slower than either. The Numba kernels stay serial: parallel=True was slower in the full
 # forward/backward (OpenBLAS's worker thread keeps spinning after each product and fights the
-# Numba threads for the 2 cores). Where the innermost index is computed (im2col/col2im's flat
+# Numba threads for the 2 cores); fit uses the cores through data parallelism instead
+# (scratch/data_parallel.py), which is why every kernel here releases the GIL (nogil=True).
+# Where the innermost index is computed (im2col/col2im's flat
 # offsets) it is unsigned (_u64) on purpose: Numba then skips its negative-index wraparound
 # check, which otherwise blocks vectorisation (measured 5-10x slower); an innermost index that
 # comes straight from range() (the pooling kernel) needs no such care.
