@@ -11,7 +11,7 @@ diagram of the model.
 
 Run it from the repository root:
 
-    python lessons/03_cnn_fashion.py              # the full lesson (~12 minutes on 2 cores)
+    python lessons/03_cnn_fashion.py              # the full lesson (~6 minutes on 2 cores)
     python lessons/03_cnn_fashion.py --quick      # a small subset, 2 epochs (well under a minute)
     python lessons/03_cnn_fashion.py --only scratch --epochs 3 --out /tmp/lesson03
 

@@ -9,6 +9,7 @@ import pytest
 
 from parity_tests.compare import assert_close
 from parity_tests.keras_available import keras
+from parity_tests.test_cnn_models import seed_cnn
 from parity_tests.test_training import seed_mlp, teacher_data
 from parity_tests.tolerances import HISTORY_ATOL, TRAINING_ATOL
 import keras_ref
@@ -20,19 +21,6 @@ from scratch.ops import openblas
 from scratch.ops.denormals import float_mode
 
 SPLIT_ATOL = 1e-6   # one pass vs replicas: the same maths, summed in another order
-
-
-def seed_cnn():
-    return scratch.Sequential([
-        layers.Conv2D(32, 3, activation="relu", padding="same", input_shape=(28, 28, 1)),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(64, 3, activation="relu", padding="same"),
-        layers.MaxPooling2D(2),
-        layers.Flatten(),
-        layers.Dense(100, activation="relu"),
-        layers.Dropout(0.4),
-        layers.Dense(10, activation="softmax"),
-    ])
 
 
 class Recorder(Layer):
