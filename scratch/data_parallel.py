@@ -38,10 +38,11 @@ from scratch import backend
 from scratch.backend import FLOATX
 from scratch.ops import openblas
 
-# When to split (measured on the 2-core machine, benchmarks/README.md): the seed CNN (4.2M
-# multiply-adds per sample) trains 1.2-1.3x faster on two replicas of 16 samples than on one
-# batch of 32 with 2-thread BLAS; the seed MLP (0.1M per sample) runs slower on replicas at every
-# batch size from 32 to 2048: its step is almost all BLAS, which 2 threads share well already.
+# When to split (measured on the 2-core machine, im2col convolutions, ms per step): the seed CNN
+# (4.2M multiply-adds per sample) at batch 32 took 9.4-10.2 as one pass with 2-thread BLAS and
+# 8.1-8.3 on two replicas of 16; the seed MLP (0.1M per sample) ran slower on two replicas at
+# every batch size from 32 to 2048 (batch 32: 0.40 vs 0.58; 512: 2.1 vs 3.4): its step is
+# almost all BLAS, which 2 threads share well already.
 MIN_SAMPLES_PER_REPLICA = 16
 MIN_MULTIPLY_ADDS_PER_SAMPLE = 1_000_000
 
