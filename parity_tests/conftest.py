@@ -27,8 +27,8 @@ def rng():
 @pytest.fixture
 def force_replicas(monkeypatch):
     """``force_replicas(cores)``: fit/evaluate/predict on the cpu backend then split every batch
-    of 16+ samples over ``cores`` replicas (8+ samples each), whatever the model's size and the
-    machine's core count (see scratch.data_parallel.replica_count)."""
+    of 16+ samples over up to ``cores`` replicas (8+ samples each), whatever the model's size and
+    the machine's core count (see scratch.data_parallel.replica_count)."""
     from scratch import data_parallel
 
     def force(cores):

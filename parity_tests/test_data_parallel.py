@@ -71,9 +71,9 @@ def test_replica_count_policy():
     cnn.build(), mlp.build()
     assert sum(l.multiply_adds() for l in cnn.layers) == 4_153_064   # 225,792 + 3,612,672 + 313,600 + 1,000
     assert replica_count(cnn.layers, 32, cores=2) == 2
-    assert replica_count(cnn.layers, 32, cores=4) == 2        # at least 16 samples a replica
-    assert replica_count(cnn.layers, 64, cores=4) == 4
-    assert replica_count(cnn.layers, 31, cores=2) == 1
+    assert replica_count(cnn.layers, 32, cores=8) == 4        # at least 8 samples a replica
+    assert replica_count(cnn.layers, 64, cores=8) == 8
+    assert replica_count(cnn.layers, 15, cores=2) == 1
     assert replica_count(cnn.layers, 32, cores=1) == 1
     assert replica_count(mlp.layers, 512, cores=2) == 1       # 0.1M multiply-adds a sample: BLAS's threads win
     backend.set_backend("reference")

@@ -42,8 +42,10 @@ from scratch.ops import openblas
 # (4.2M multiply-adds per sample) at batch 32 took 9.4-10.2 as one pass with 2-thread BLAS and
 # 8.1-8.3 on two replicas of 16; the seed MLP (0.1M per sample) ran slower on two replicas at
 # every batch size from 32 to 2048 (batch 32: 0.40 vs 0.58; 512: 2.1 vs 3.4): its step is
-# almost all BLAS, which 2 threads share well already.
-MIN_SAMPLES_PER_REPLICA = 16
+# almost all BLAS, which 2 threads share well already. With Winograd, one thread, the CNN's
+# step on 8 samples takes 0.5-0.7 of its step on 16, and batch 16 runs 1.2-2x faster on two
+# replicas of 8 than as one pass: replicas of 8 samples still pay (more cores, more replicas).
+MIN_SAMPLES_PER_REPLICA = 8
 MIN_MULTIPLY_ADDS_PER_SAMPLE = 1_000_000
 
 
