@@ -14,7 +14,7 @@ from parity_tests.test_training import seed_mlp, teacher_data
 from parity_tests.tolerances import HISTORY_ATOL, TRAINING_ATOL
 import keras_ref
 import scratch
-from scratch import backend, data_parallel, layers
+from scratch import backend, layers
 from scratch.data_parallel import DataParallel, replica_count
 from scratch.layers.base import Layer
 from scratch.ops import openblas
