@@ -67,14 +67,18 @@ def replica_count(layers, batch_size, cores=None):
         return 1
     if sum(layer.multiply_adds() for layer in layers) < MIN_MULTIPLY_ADDS_PER_SAMPLE:
         return 1
-    cores = available_cores() if cores is None else cores
-    return max(1, min(cores, batch_size // MIN_SAMPLES_PER_REPLICA))
+    return _split_count(batch_size, available_cores() if cores is None else cores)
 
 
-def forward(layers, x, use_logits=False):
-    """Inference forward through ``layers``: (outputs, the last layer's logits or None)."""
+def _split_count(batch_size, most):
+    """At most ``most`` shares of ``batch_size`` samples, each of MIN_SAMPLES_PER_REPLICA or more."""
+    return max(1, min(most, batch_size // MIN_SAMPLES_PER_REPLICA))
+
+
+def forward(layers, x, use_logits=False, training=False):
+    """Forward through ``layers``: (outputs, the last layer's logits or None)."""
     for layer in layers:
-        x = layer.forward(x, training=False)
+        x = layer.forward(x, training=training)
     return x, (layers[-1].logits if use_logits else None)
 
 
@@ -82,10 +86,7 @@ def forward_backward(layers, first, loss, x, y, use_logits, gradient_scale):
     """One replica's work: the training forward through ``layers``, per-sample losses, and the
     backward pass from the loss down to ``layers[first]`` (the first layer with weights), which
     fills each variable's ``.grad``. Returns (per-sample losses (B,), predictions)."""
-    y_pred = x
-    for layer in layers:
-        y_pred = layer.forward(y_pred, training=True)
-    logits = layers[-1].logits if use_logits else None
+    y_pred, logits = forward(layers, x, use_logits, training=True)
     per_sample, grad = loss.per_sample(y, y_pred, logits=logits)
     grad = grad * FLOATX(gradient_scale)
     trainable = layers[first:]
@@ -137,7 +138,7 @@ class DataParallel:
         self.layers = list(layers)
         count = replica_count(self.layers, batch_size) if count is None else count
         self.replicas = [self.layers] + [replicate(self.layers) for _ in range(count - 1)]
-        self._variables = [[v for layer in replica if layer.trainable for v in layer.weights if v.trainable]
+        self._variables = [[v for layer in replica for v in layer.trainable_variables]
                            for replica in self.replicas]
         self._stack = None
         self._pool = None
@@ -181,7 +182,7 @@ class DataParallel:
 
     def _shares(self, batch):
         """Contiguous slices of the batch, one per replica in use (each >= MIN_SAMPLES_PER_REPLICA)."""
-        count = 1 if self._pool is None else min(len(self.replicas), max(1, batch // MIN_SAMPLES_PER_REPLICA))
+        count = 1 if self._pool is None else _split_count(batch, len(self.replicas))
         bounds = [round(i * batch / count) for i in range(count + 1)]
         return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
 

@@ -24,6 +24,8 @@ def dense_backward(grad_y, x, kernel, use_bias=True, compute_grad_x=True):
         return reference.dense_backward(grad_y, x, kernel, use_bias, compute_grad_x)
     _, grad_kernel, grad_bias = reference.dense_backward(grad_y, x, kernel, use_bias, compute_grad_x=False)
     return np.ascontiguousarray((kernel @ grad_y.T).T), grad_kernel, grad_bias
+
+
 # Elementwise ops that are one NumPy pass already, and ops off the hot path of the tutorials.
 linear_forward = reference.linear_forward
 linear_backward = reference.linear_backward
