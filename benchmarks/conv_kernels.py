@@ -1,4 +1,4 @@
-"""Micro-benchmark behind the choice of Conv2D / MaxPooling2D kernels in scratch/ops/cpu.py.
+"""Micro-benchmark behind the choice of Conv2D / MaxPooling2D kernels in scratch/engine/cpu.py.
 
 Times, in ms per batch of 32, the seed CNN's conv and pool layers, forward and backward, for
 several candidate implementations and for TensorFlow (tf.nn.conv2d / max_pool2d under a
@@ -17,7 +17,7 @@ TF's backward is its forward+backward minus its forward (TF prunes an unused for
     python benchmarks/conv_kernels.py [--repeat 50] [--rounds 3] [--only cpu,im2col,tf]
 
 Each op runs on the whole batch with NumPy's default (2-thread) BLAS: the data parallelism of
-``fit`` (scratch/data_parallel.py) is not part of these timings.
+``fit`` (scratch/engine/data_parallel.py) is not part of these timings.
 """
 import argparse
 import json
@@ -36,8 +36,8 @@ CONVS = {  # name: (H, W, C, filters, need grad_x)
 }
 POOLS = {"pool1": (28, 28, 32), "pool2": (14, 14, 64)}
 CANDIDATES = {
-    "cpu": "scratch.ops.cpu as shipped: Winograd F(2x2,3x3) for conv2 (32 channels), im2col for conv1",
-    "im2col": "scratch.ops.cpu with Winograd off: serial Numba im2col + BLAS GEMM, bias as a ones column",
+    "cpu": "scratch.engine.cpu as shipped: Winograd F(2x2,3x3) for conv2 (32 channels), im2col for conv1",
+    "im2col": "scratch.engine.cpu with Winograd off: serial Numba im2col + BLAS GEMM, bias as a ones column",
     "bias-add": "same kernels, bias added after the GEMM and summed separately",
     "parallel": "as cpu, but im2col/col2im/pool kernels with parallel=True (prange over batch)",
     "direct": "direct Numba loops (no im2col, no BLAS), prange over batch, fastmath",
@@ -90,7 +90,7 @@ def ops_candidate(ops):
 
 def bias_add_candidate():
     """The cpu kernels with the bias applied after the GEMM (out += bias, grad_bias = Σ rows)."""
-    from scratch.ops import cpu
+    from scratch.engine import cpu
 
     def conv(x, k, b, g, need_dx):
         def fwd():
@@ -124,7 +124,7 @@ def bias_add_candidate():
 
 def parallel_candidate():
     """The cpu kernels re-jitted with parallel=True and a prange over the batch."""
-    from scratch.ops import cpu
+    from scratch.engine import cpu
 
     im2col_p = numba.njit(parallel=True)(_prange_im2col)
     col2im_p = numba.njit(parallel=True)(_prange_col2im)
@@ -299,7 +299,7 @@ def direct_candidate():
 
         return (lambda: fwd_kernel(x, k, b, out)), bwd
 
-    from scratch.ops import cpu
+    from scratch.engine import cpu
     return conv, ops_candidate(cpu)[1]
 
 
@@ -348,7 +348,7 @@ def run_one(name, repeat):
         import importlib
         conv, pool = ops_candidate(importlib.import_module(f"scratch.ops.{name}"))
     elif name == "im2col":
-        from scratch.ops import cpu
+        from scratch.engine import cpu
         cpu._WINOGRAD_MIN_CHANNELS = 10**9
         conv, pool = ops_candidate(cpu)
     else:

@@ -28,8 +28,8 @@ def rng():
 def force_replicas(monkeypatch):
     """``force_replicas(cores)``: fit/evaluate/predict on the cpu backend then split every batch
     of 16+ samples over up to ``cores`` replicas (8+ samples each), whatever the model's size and
-    the machine's core count (see scratch.data_parallel.replica_count)."""
-    from scratch import data_parallel
+    the machine's core count (see scratch.engine.data_parallel.replica_count)."""
+    from scratch.engine import data_parallel
 
     def force(cores):
         monkeypatch.setattr(data_parallel, "available_cores", lambda: cores)

@@ -7,7 +7,8 @@ import pytest
 
 from parity_tests import tolerances as tol
 from scratch.gradcheck import check_gradient
-from scratch.ops import cpu, reference
+from scratch.engine import cpu
+from scratch.ops import reference
 from scratch.ops.padding import conv_output_length, normalize_tuple, same_padding
 
 # Conv and max-pool are piecewise linear in every input, so centred differences have no

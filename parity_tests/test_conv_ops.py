@@ -10,7 +10,8 @@ import pytest
 
 from parity_tests import tolerances as tol
 from parity_tests.keras_available import tf
-from scratch.ops import cpu, reference
+from scratch.engine import cpu
+from scratch.ops import reference
 from scratch.ops.padding import conv_output_length, normalize_tuple, same_padding
 
 BACKENDS = pytest.mark.parametrize("ops", [reference, cpu], ids=["reference", "cpu"])

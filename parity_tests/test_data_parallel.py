@@ -1,8 +1,9 @@
-"""Data parallelism on the cpu backend (scratch.data_parallel): a batch split over replicas in
+"""Data parallelism on the cpu backend (scratch.engine.data_parallel): a batch split over replicas in
 threads must train exactly like one pass (up to float32 summation order), and like Keras; the
 replica policy, the work estimate it rests on, and the thread hygiene (BLAS thread count,
 float mode, errors) are checked against closed forms and one-pass runs."""
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -15,10 +16,10 @@ from parity_tests.tolerances import HISTORY_ATOL, TRAINING_ATOL
 import keras_ref
 import scratch
 from scratch import backend, layers
-from scratch.data_parallel import DataParallel, replica_count
+from scratch.engine.data_parallel import DataParallel, replica_count
 from scratch.layers.base import Layer
-from scratch.ops import openblas
-from scratch.ops.denormals import float_mode
+from scratch.engine import openblas
+from scratch.engine.denormals import float_mode
 
 SPLIT_ATOL = 1e-6   # one pass vs replicas: the same maths, summed in another order
 
@@ -33,6 +34,9 @@ class Recorder(Layer):
     def forward(self, x, training=False):
         if training:
             self.log.append((threading.get_ident(), len(x), float_mode()))
+            # long enough that a worker is still busy when the next share is handed out (the
+            # thread pool would otherwise reuse an idle worker, and fewer threads would show)
+            time.sleep(0.01)
         return x
 
     def backward(self, grad_output):
@@ -169,14 +173,14 @@ def test_an_error_in_a_replica_reaches_the_caller_and_leaves_no_noise(which, for
     with pytest.raises(FloatingPointError, match=f"on the {which} thread"):
         model.fit(x, y, batch_size=20, shuffle=False, verbose=0)   # 20 -> 10 + 10
     # the whole batch's mask was drawn before the failure; none of it is left for a later forward
-    assert model.layers[4].preset_noise is None
+    assert model.layers[4].preset_mask is None
 
 
 def test_replicas_see_weights_the_model_rebinds():
     model = small_cnn()
     model.build()
-    with DataParallel(model.layers, batch_size=32, count=2) as parallel:
-        twin = parallel.replicas[1][0]
+    with DataParallel(model, batch_size=32, count=2) as parallel:
+        twin = parallel.replicas[1].layers[0]
         model.layers[0].kernel.value = np.zeros_like(model.layers[0].kernel.value)
         assert twin.kernel.value is model.layers[0].kernel.value
         assert twin.kernel.grad is None and twin.weights[0] is twin.kernel

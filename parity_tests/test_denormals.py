@@ -5,7 +5,7 @@ import platform
 import numpy as np
 import pytest
 
-from scratch.ops.denormals import flush_denormals, get_mxcsr
+from scratch.engine.denormals import flush_denormals, get_mxcsr
 
 pytestmark = pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
                                 reason="flush-to-zero is set through the x86 MXCSR register")

@@ -93,3 +93,20 @@ def test_slots_are_created_on_first_apply_and_counted():
     # Keras: iteration (int64, 8 B) + learning_rate (float32) + momentum + velocity
     assert opt.variable_count() == (2 + 24, 12 + 4 * 24)
     assert optimizers.SGD().variable_count() == (2, 12)
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_fused_adam_kernel_equals_the_readable_update_bit_for_bit(amsgrad):
+    """The cpu engine's one-pass ``adam_update`` against ``Adam.update_step``'s NumPy lines
+    (run on the reference backend): the same float32 operations in the same order."""
+    trajectories = {}
+    for backend_name in backend.BACKENDS:
+        backend.set_backend(backend_name)
+        rng = np.random.default_rng(3)
+        variables = [Variable(rng.standard_normal(s).astype(np.float32)) for s in SHAPES]
+        opt = optimizers.Adam(learning_rate=0.01, amsgrad=amsgrad)
+        for grads in gradient_stream(STEPS, 1.0):
+            opt.apply_gradients(list(zip(grads, variables)))
+        trajectories[backend_name] = [v.value for v in variables]
+    for a, b in zip(trajectories["cpu"], trajectories["reference"]):
+        np.testing.assert_array_equal(a, b)

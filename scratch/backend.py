@@ -4,9 +4,10 @@ Layers never do array maths themselves: they call ``backend.ops.<name>``, where 
 module of the active backend:
 
 - ``"reference"``: :mod:`scratch.ops.reference`, plain readable NumPy (the maths to read);
-- ``"cpu"`` (default): :mod:`scratch.ops.cpu`, the fast path (NumPy + Numba kernels).
+- ``"cpu"`` (default): :mod:`scratch.engine.cpu`, the fast path (NumPy + Numba kernels).
 
-Both modules have the same functions with the same signatures, so tests can run them side by side.
+Both modules have the same functions with the same signatures and cache keys, so tests can run
+them side by side and a reader can always read the reference for what an op computes.
 
 Example::
 
@@ -15,7 +16,6 @@ Example::
     >>> backend.get_backend()
     'reference'
 """
-import importlib
 import random
 
 import numpy as np
@@ -23,8 +23,18 @@ import numpy as np
 FLOATX = np.float32
 BACKENDS = ("reference", "cpu")
 
+
+def _ops_module(name):
+    """The op module of backend ``name``."""
+    if name == "reference":
+        from scratch.ops import reference
+        return reference
+    from scratch.engine import cpu
+    return cpu
+
+
 _active_name = "cpu"
-ops = importlib.import_module("scratch.ops.cpu")
+ops = _ops_module("cpu")
 _rng = np.random.default_rng()
 
 
@@ -33,7 +43,7 @@ def set_backend(name):
     global _active_name, ops
     if name not in BACKENDS:
         raise ValueError(f"backend: expected one of {list(BACKENDS)}, received {name!r}")
-    ops = importlib.import_module(f"scratch.ops.{name}")
+    ops = _ops_module(name)
     _active_name = name
 
 

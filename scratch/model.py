@@ -1,18 +1,22 @@
 """``Sequential``: a stack of layers with Keras's ``summary``, ``compile``, ``fit``, ``evaluate``,
 ``predict`` and weight I/O.
 
-Data flow of one training step (no autodiff engine — every layer owns its backward pass)::
+One training step (:meth:`Sequential.train_step`; no autodiff engine — every layer owns its
+backward pass)::
 
-    x ─ layer.forward(training=True) ─▶ … ─▶ y_pred ─ loss ─▶ grad
-    grad ─▶ layer.backward (fills variable.grad) ─▶ … ;  optimizer.apply(variables)
+    x ─ layer.forward(training=True) ─▶ … ─▶ y_pred ─ compute_loss ─▶ loss, grad
+    grad ─▶ layer.backward (fills each variable.grad) ─▶ … ;  optimizer.apply(variables)
 
-On the cpu backend a batch is split across the cores: each share runs that forward/backward on a
-replica of the layers in its own thread, and the gradients are summed before the optimizer step
-(:mod:`scratch.data_parallel`).
+``fit`` calls ``train_step`` once per batch, ``evaluate`` calls ``test_step`` and ``predict``
+``predict_step``, as Keras's trainers do (``keras/src/trainers/trainer.py``): override them in a
+subclass to change what ``fit`` does. On the cpu backend, models big enough have each batch
+split over the cores by the engine (``scratch/engine/data_parallel.py``), which runs this file's
+``compute_gradients`` on a replica of the model per core.
 
 Keras's TensorFlow backend computes a crossentropy on a softmax output from the logits that
-produced it (KERAS_SEMANTICS §3.3); so does this model: the loss starts its backward pass at the
-last layer's pre-softmax values (``backward_from_logits``).
+produced it (``keras/src/backend/tensorflow/nn.py``, ``sparse_categorical_crossentropy``); so does
+this model: the loss starts its backward pass at the last layer's pre-softmax values
+(``backward_from_logits``).
 
 Example::
 
@@ -30,12 +34,12 @@ import warnings
 
 import numpy as np
 
-from scratch import data_checks, losses, metrics as metrics_module, naming, optimizers, weights_io
+from scratch import activations, data_checks, losses, metrics as metrics_module, naming, optimizers, weights_io
 from scratch.backend import FLOATX, rng
 from scratch.callbacks import CallbackList, History, ProgbarLogger
-from scratch.data_parallel import DataParallel
+from scratch.engine.data_parallel import DataParallel
+from scratch.engine.denormals import flush_denormals
 from scratch.layers.base import Input, Layer, check_weight_list
-from scratch.ops.denormals import flush_denormals
 from scratch.summary import format_shape, format_summary, print_summary
 
 
@@ -49,8 +53,11 @@ class Sequential:
         self.optimizer = None
         self.loss = None
         self.compiled_metrics = []
+        self.loss_tracker = metrics_module.Mean("loss")
         self.stop_training = False
         self.history = None
+        # None, or the engine that splits each batch over the cores inside fit/evaluate/predict
+        self.data_parallel = None
         for layer in layers or []:
             self.add(layer)
 
@@ -173,56 +180,111 @@ class Sequential:
             y = data_checks.as_dense_targets(y, self.output_shape, argument_y)
         return x, y
 
-    def _uses_logits(self):
-        """True when the loss must start from the last layer's logits (KERAS_SEMANTICS §3.3)."""
-        last = self.layers[-1]
-        is_softmax = getattr(getattr(last, "activation", None), "is_softmax", False)
-        return is_softmax and isinstance(self.loss, (losses.SparseCategoricalCrossentropy,
-                                                     losses.CategoricalCrossentropy))
+    def _loss_from_logits(self):
+        """True when the loss must start from the last layer's logits: a crossentropy on a
+        softmax output (``keras/src/backend/tensorflow/nn.py`` takes the logits there too)."""
+        return (getattr(self.layers[-1], "activation", None) is activations.softmax
+                and isinstance(self.loss, (losses.SparseCategoricalCrossentropy, losses.CategoricalCrossentropy)))
 
-    # ------------------------------------------------------------------ computing
+    # ------------------------------------------------------------------ one step
+    def train_step(self, data):
+        """One step of gradient descent on the batch ``data = (x, y)``; returns the logs (the
+        epoch's running loss and metrics). ``fit`` calls it once per batch: override it in a
+        subclass to change what ``fit`` does (Keras's guide "Customizing what happens in fit()").
+
+        Example::
+
+            >>> class Frozen(scratch.Sequential):          # doctest: +SKIP
+            ...     def train_step(self, data):            # measure, never update
+            ...         return self.test_step(data)
+        """
+        x, y = data
+        y_pred, loss = self.compute_gradients(x, y)      # forward, loss, backward: every .grad filled
+        self.optimizer.apply(self.trainable_variables)   # w ← update(w, w.grad) for every weight
+        return self.compute_metrics(y, y_pred, loss)
+
+    def compute_gradients(self, x, y):
+        """Forward, loss and backward on a batch: leaves d loss / d w in every trainable
+        variable's ``.grad``; returns ``(y_pred, loss)``. Inside ``fit``, when the engine splits
+        batches over the cores (``self.data_parallel``), each replica of the model runs this
+        same method on its share and the engine sums their gradients."""
+        if self.data_parallel is not None:
+            return self.data_parallel.compute_gradients(x, y)
+        y_pred = self(x, training=True)              # 1. forward through the layers
+        loss, grad = self.compute_loss(y, y_pred)    # 2. the batch loss and d loss / d y_pred
+        self.backward(grad)                          # 3. backward through the layers, in reverse
+        return y_pred, loss
+
     def __call__(self, x, training=False):
-        """Forward pass of a batch (no checks beyond the layers' own)."""
+        """Forward pass: ``x`` through every layer in order; each keeps what its backward needs.
+        x: (B, ...) -> (B, ...) outputs."""
         out = np.asarray(x, dtype=FLOATX)
         for layer in self.layers:
-            out = layer(out, training=training)
+            out = layer.forward(out, training=training)
         return out
 
-    def _first_backward_layer(self):
-        """Index of the first layer with trainable weights: a backward pass stops there, and that
-        layer is told it need not compute its input gradient (nobody uses it)."""
-        first = next((i for i, layer in enumerate(self.layers) if layer.trainable_variables), len(self.layers))
-        for i, layer in enumerate(self.layers):
-            layer.compute_grad_x = i != first
-        return first
+    def compute_loss(self, y, y_pred):
+        """The batch loss and its gradient: ``(loss, grad)`` with ``grad = d loss / d y_pred``,
+        or ``d loss / d logits`` of the last layer when the output is a softmax and the loss a
+        crossentropy (Keras's TensorFlow backend computes it from the logits; :meth:`backward`
+        starts there). loss: float32 (per-sample values (B,) with ``reduction="none"``)."""
+        logits = self.layers[-1].logits if self._loss_from_logits() else None
+        per_sample, grad = self.loss.per_sample(y, y_pred, logits=logits)
+        return self.loss.reduce(per_sample), grad * FLOATX(self.loss.gradient_scale(len(y)))
 
-    def _train_step(self, x, y, use_logits, first, parallel, trackers):
-        per_sample, y_pred = parallel.train_step(x, y, self.loss, use_logits, first)
-        self.optimizer.apply(self.trainable_variables)
-        self._track(trackers, self.loss.reduce(per_sample), y, y_pred)
+    def backward(self, grad):
+        """Backward pass: from ``grad`` (see :meth:`compute_loss`), each layer, last to first,
+        fills its variables' ``.grad`` and returns the gradient with respect to its input, which
+        the layer below takes. Returns d loss / d x, or None inside ``fit``, which stops at the
+        first layer with weights (nothing below it learns)."""
+        layers = self.layers[::-1]
+        if self._loss_from_logits():   # the softmax-crossentropy shortcut: grad is d loss / d logits
+            grad = layers.pop(0).backward_from_logits(grad)
+        for layer in layers:
+            if grad is None:           # the layer above was fit's first layer with weights
+                break
+            grad = layer.backward(grad)
+        return grad
 
-    def _track(self, trackers, batch_loss, y, y_pred):
-        loss_tracker, metric_objects = trackers
-        loss_tracker.update_state(batch_loss, weight=len(y))
-        for metric in metric_objects:
-            metric.update_state(y, y_pred)
-
-    def _new_trackers(self):
+    def compute_metrics(self, y, y_pred, loss):
+        """Add the batch to the running loss and metrics; returns the logs (sorted by name)."""
+        self.loss_tracker.update_state(loss, weight=len(y))
         for metric in self.compiled_metrics:
-            metric.reset_state()
-        return metrics_module.Mean("loss"), self.compiled_metrics
+            metric.update_state(y, y_pred)
+        return self.get_metrics_result()
 
-    @staticmethod
-    def _logs(trackers):
-        loss_tracker, metric_objects = trackers
-        logs = {m.name: m.result() for m in metric_objects}
-        logs["loss"] = loss_tracker.result()
+    def get_metrics_result(self):
+        """``{"loss": …, "<metric>": …}``: the running means since :meth:`reset_metrics`."""
+        logs = {metric.name: metric.result() for metric in self.compiled_metrics}
+        logs["loss"] = self.loss_tracker.result()
         return dict(sorted(logs.items()))
 
+    def reset_metrics(self):
+        """Start the running loss and metrics afresh (``fit`` does at each epoch)."""
+        self.loss_tracker.reset_state()
+        for metric in self.compiled_metrics:
+            metric.reset_state()
+
+    def test_step(self, data):
+        """Loss and metrics on the batch ``data = (x, y)``, inference mode; returns the logs."""
+        x, y = data
+        y_pred = self.predict_step(x)
+        loss, _ = self.compute_loss(y, y_pred)
+        return self.compute_metrics(y, y_pred, loss)
+
+    def predict_step(self, x):
+        """The model's outputs for the batch ``x``, inference mode (split over the cores by the
+        engine when ``self.data_parallel`` is set)."""
+        if self.data_parallel is not None:
+            return self.data_parallel.predict(x)
+        return self(x)
+
+    # ------------------------------------------------------------------ loops
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True):
-        """Train for ``epochs`` epochs of mini-batches; returns a :class:`History` whose
-        ``history`` holds the per-epoch loss and metrics (``val_`` ones with validation data).
+        """Train for ``epochs`` epochs of mini-batches, one :meth:`train_step` per batch; returns
+        a :class:`History` whose ``history`` holds the per-epoch loss and metrics (``val_`` ones
+        with validation data).
 
         ``validation_split`` takes the *last* samples, before any shuffling, as Keras does.
         """
@@ -253,55 +315,46 @@ class Sequential:
         history = History()
         chain = [history] + callbacks + ([ProgbarLogger()] if verbose else [])
         callback_list = CallbackList(chain, self, {"verbose": verbose, "epochs": epochs, "steps": steps})
-        use_logits = self._uses_logits()
-        first = self._first_backward_layer()
+        self._skip_input_gradient_below_weights()
         self.stop_training = False
         callback_list.on_train_begin()
         # as TensorFlow does: denormal floats are slow and carry nothing
-        with flush_denormals(), DataParallel(self.layers, batch_size) as parallel:
-            self._run_epochs(x, y, x_val, y_val, batch_size, epochs, steps, shuffle, use_logits,
-                             first, parallel, callback_list)
-        for layer in self.layers:  # a direct layer.backward() after fit gives the input gradient again
+        with flush_denormals(), DataParallel(self, batch_size):
+            for epoch in range(epochs):
+                callback_list.on_epoch_begin(epoch)
+                self.reset_metrics()
+                for step, (x_batch, y_batch) in enumerate(_batches(x, y, batch_size, shuffle)):
+                    logs = self.train_step((x_batch, y_batch))
+                    callback_list.on_train_batch_end(step, logs)
+                logs = self.get_metrics_result()
+                if x_val is not None:
+                    val_logs = self._test_loop(x_val, y_val, batch_size, CallbackList([], self, {}))
+                    logs.update({f"val_{key}": value for key, value in val_logs.items()})
+                callback_list.on_epoch_end(epoch, logs)
+                if self.stop_training:
+                    break
+        for layer in self.layers:  # a direct backward() after fit gives the input gradient again
             layer.compute_grad_x = True
         callback_list.on_train_end()
         history.params = {"verbose": verbose, "epochs": epochs, "steps": steps}
         self.history = history
         return history
 
-    def _run_epochs(self, x, y, x_val, y_val, batch_size, epochs, steps, shuffle, use_logits,
-                    first, parallel, callback_list):
-        for epoch in range(epochs):
-            callback_list.on_epoch_begin(epoch)
-            trackers = self._new_trackers()
-            order = rng().permutation(len(x)) if shuffle else None
-            for step in range(steps):
-                if order is None:
-                    x_batch = x[step * batch_size:(step + 1) * batch_size]
-                    y_batch = y[step * batch_size:(step + 1) * batch_size]
-                else:
-                    index = order[step * batch_size:(step + 1) * batch_size]
-                    x_batch, y_batch = x[index], y[index]
-                self._train_step(x_batch, y_batch, use_logits, first, parallel, trackers)
-                callback_list.on_train_batch_end(step, self._logs(trackers))
-            logs = self._logs(trackers)
-            if x_val is not None:
-                val_logs = self._evaluate_arrays(x_val, y_val, batch_size, CallbackList([], self, {}), parallel)
-                logs.update({f"val_{key}": value for key, value in val_logs.items()})
-            callback_list.on_epoch_end(epoch, logs)
-            if self.stop_training:
-                break
+    def _skip_input_gradient_below_weights(self):
+        """Tell the first layer with trainable weights that no one needs its input gradient:
+        :meth:`backward` stops there (the layers below have nothing to learn)."""
+        first = next((i for i, layer in enumerate(self.layers) if layer.trainable_variables), None)
+        for i, layer in enumerate(self.layers):
+            layer.compute_grad_x = i != first
 
-    def _evaluate_arrays(self, x, y, batch_size, callback_list, parallel):
-        trackers = self._new_trackers()
-        use_logits = self._uses_logits()
+    def _test_loop(self, x, y, batch_size, callback_list):
+        """One :meth:`test_step` per batch; the final logs."""
+        self.reset_metrics()
         callback_list.on_test_begin()
-        for step, start in enumerate(range(0, len(x), batch_size)):
-            x_batch, y_batch = x[start:start + batch_size], y[start:start + batch_size]
-            y_pred, logits = parallel.predict_step(x_batch, use_logits)
-            per_sample, _ = self.loss.per_sample(y_batch, y_pred, logits=logits)
-            self._track(trackers, self.loss.reduce(per_sample), y_batch, y_pred)
-            callback_list.on_test_batch_end(step, self._logs(trackers))
-        logs = self._logs(trackers)
+        for step, (x_batch, y_batch) in enumerate(_batches(x, y, batch_size, shuffle=False)):
+            logs = self.test_step((x_batch, y_batch))
+            callback_list.on_test_batch_end(step, logs)
+        logs = self.get_metrics_result()
         callback_list.on_test_end(logs)
         return logs
 
@@ -314,16 +367,15 @@ class Sequential:
         x, y = self._prepare(x, y)
         steps = math.ceil(len(x) / batch_size)
         chain = [ProgbarLogger()] if verbose else []
-        with DataParallel(self.layers, batch_size) as parallel:
-            logs = self._evaluate_arrays(x, y, batch_size,
-                                         CallbackList(chain, self, {"verbose": verbose, "steps": steps}), parallel)
+        with DataParallel(self, batch_size):
+            logs = self._test_loop(x, y, batch_size, CallbackList(chain, self, {"verbose": verbose, "steps": steps}))
         if return_dict:
             return logs
         values = [logs["loss"]] + [logs[m.name] for m in self.compiled_metrics]
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto"):
-        """Outputs for ``x`` in inference mode, batch by batch, as one float32 array."""
+        """Outputs for ``x`` in inference mode, one :meth:`predict_step` per batch, as one float32 array."""
         batch_size = data_checks.check_positive_int(32 if batch_size is None else batch_size, "batch_size")
         verbose = data_checks.check_verbose(verbose)
         x = data_checks.as_inputs(x, self.input_shape if self.built else None)
@@ -334,9 +386,9 @@ class Sequential:
         callback_list = CallbackList(chain, self, {"verbose": verbose, "steps": steps})
         callback_list.on_predict_begin()
         outputs = []
-        with DataParallel(self.layers, batch_size) as parallel:
+        with DataParallel(self, batch_size):
             for step, start in enumerate(range(0, len(x), batch_size)):
-                outputs.append(parallel.predict_step(x[start:start + batch_size])[0])
+                outputs.append(self.predict_step(x[start:start + batch_size]))
                 callback_list.on_predict_batch_end(step)
         callback_list.on_predict_end()
         if not outputs:
@@ -375,8 +427,20 @@ class Sequential:
         return f"<Sequential name={self.name}, {len(self.layers)} layers>"
 
 
+def _batches(x, y, batch_size, shuffle):
+    """``(x_batch, y_batch)`` pairs of ``batch_size`` samples (the last one may be smaller), in a
+    new random order when ``shuffle`` (from the kit's seeded generator)."""
+    order = rng().permutation(len(x)) if shuffle else None
+    for start in range(0, len(x), batch_size):
+        if order is None:
+            yield x[start:start + batch_size], y[start:start + batch_size]
+        else:
+            index = order[start:start + batch_size]
+            yield x[index], y[index]
+
+
 def _warn_from_logits_on_softmax(model):
     """Keras warns when ``from_logits=True`` meets a softmax output; the logits are used anyway."""
-    if model.loss is not None and model.loss.from_logits and model._uses_logits():
+    if model.loss is not None and model.loss.from_logits and model._loss_from_logits():
         warnings.warn("loss received from_logits=True, but the output was produced by a softmax "
                       "activation; the logits that produced it are used", stacklevel=3)

@@ -1,4 +1,5 @@
-"""Optimizers with Keras 3's exact update rules, in float32 (KERAS_SEMANTICS §4).
+"""Optimizers with Keras 3's exact update rules, in float32 (``keras/src/optimizers/``: each
+class's ``update_step``, the same operations in the same order, so results match to the bit).
 
 ``apply_gradients([(grad, variable), …])`` runs one update per variable in list order, then
 ``iterations += 1``; inside an update the step number is ``t = iterations + 1``. Slots
@@ -90,8 +91,10 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """``w ← w − lr·g``; with momentum ``m ← μ·m − lr·g`` then ``w ← w + m`` (Nesterov:
-    ``w ← w + μ·m − lr·g``)."""
+    """Stochastic gradient descent, Keras 3's ``SGD.update_step`` (keras/src/optimizers/sgd.py).
+
+    ``w ← w − g·lr``; with momentum ``m ← m·μ − g·lr`` then ``w ← w + m`` (Nesterov:
+    ``w ← w + (m·μ − g·lr)`` with the new ``m``)."""
 
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD"):
         self.momentum = _check_hyper("momentum", momentum, 0.0, 1.0)
@@ -102,16 +105,27 @@ class SGD(Optimizer):
         return ("momentum",) if self.momentum != 0 else ()
 
     def update_step(self, grad, variable, slots):
+        w, lr = variable.value, self._learning_rate
         if self.momentum == 0:
-            backend.ops.sgd_update(variable.value, grad, self._learning_rate)
+            w -= grad * lr
+            return
+        m, mu = slots["momentum"], F32(self.momentum)
+        m[...] = m * mu - grad * lr
+        if self.nesterov:
+            w += m * mu - grad * lr
         else:
-            backend.ops.sgd_momentum_update(variable.value, grad, slots["momentum"], self._learning_rate,
-                                            F32(self.momentum), self.nesterov)
+            w += m
 
 
 class Adam(Optimizer):
-    """Adam as Keras 3 writes it: bias correction folded into ``α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)``,
-    ``ε`` added to ``√v`` of the raw second moment."""
+    """Adam (Kingma & Ba 2015) as Keras 3's ``Adam.update_step`` writes it
+    (keras/src/optimizers/adam.py): the bias correction folded into the step size
+    ``α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)``, and ``ε`` added to ``√v`` of the raw second moment (not to
+    the bias-corrected one of the paper: the two differ by up to 1e-4 early in training).
+
+    ``m ← m + (g − m)(1 − β₁)``, ``v ← v + (g² − v)(1 − β₂)``, AMSGrad: ``v̂ ← max(v̂, v)`` used
+    in place of ``v``; ``w ← w − (m·α) / (√v + ε)``.
+    """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="adam"):
         self.beta_1 = _check_hyper("beta_1", beta_1, 0.0, 1.0, inclusive_high=False)
@@ -119,6 +133,7 @@ class Adam(Optimizer):
         self.epsilon = _check_hyper("epsilon", epsilon, 0.0, float("inf"))
         self.amsgrad = bool(amsgrad)
         super().__init__(learning_rate, name)
+        self._alpha = None  # this step's α, computed once per apply_gradients (not per variable)
 
     def active_slot_names(self):
         return ("momentum", "velocity", "velocity_hat") if self.amsgrad else ("momentum", "velocity")
@@ -135,13 +150,27 @@ class Adam(Optimizer):
         super().apply_gradients(grads_and_vars)
 
     def update_step(self, grad, variable, slots):
-        backend.ops.adam_update(variable.value, grad, slots["momentum"], slots["velocity"],
-                                slots.get("velocity_hat"), self._alpha, F32(1 - self.beta_1),
-                                F32(1 - self.beta_2), F32(self.epsilon))
+        w, m, v, v_hat = variable.value, slots["momentum"], slots["velocity"], slots.get("velocity_hat")
+        alpha, one_minus_beta_1, one_minus_beta_2 = self._alpha, F32(1 - self.beta_1), F32(1 - self.beta_2)
+        epsilon = F32(self.epsilon)
+        if backend.get_backend() != "reference":   # the same arithmetic in one fused pass (the engine's adam_update)
+            backend.ops.adam_update(w, grad, m, v, v_hat, alpha, one_minus_beta_1, one_minus_beta_2, epsilon)
+            return
+        m += (grad - m) * one_minus_beta_1
+        v += (np.square(grad) - v) * one_minus_beta_2
+        if v_hat is not None:
+            np.maximum(v_hat, v, out=v_hat)
+            v = v_hat
+        w -= (m * alpha) / (np.sqrt(v) + epsilon)
 
 
 class RMSprop(Optimizer):
-    """``v ← ρv + (1 − ρ)g²``, ``w ← w − lr·g/√(v + ε)`` (centered and momentum variants as Keras)."""
+    """RMSprop (Hinton's lecture 6e), Keras 3's ``RMSprop.update_step``
+    (keras/src/optimizers/rmsprop.py); ε *inside* the square root, unlike Adam.
+
+    ``v ← ρ·v + (1 − ρ)·g²``; centered: ``ḡ ← ρ·ḡ + (1 − ρ)·g`` and ``den = v − ḡ² + ε``, else
+    ``den = v + ε``; ``step = lr·g / √den``; with momentum ``m ← μ·m + step; w ← w − m``, else
+    ``w ← w − step``."""
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="rmsprop"):
         self.rho = _check_hyper("rho", rho, 0.0, 1.0)
@@ -159,9 +188,21 @@ class RMSprop(Optimizer):
         return names
 
     def update_step(self, grad, variable, slots):
-        backend.ops.rmsprop_update(variable.value, grad, slots["velocity"], slots.get("momentum"),
-                                   slots.get("average_gradient"), self._learning_rate, F32(self.rho),
-                                   F32(1 - self.rho), F32(self.momentum), F32(self.epsilon))
+        w, v, rho, one_minus_rho = variable.value, slots["velocity"], F32(self.rho), F32(1 - self.rho)
+        v[...] = rho * v + one_minus_rho * np.square(grad)
+        if self.centered:
+            average = slots["average_gradient"]
+            average[...] = rho * average + one_minus_rho * grad
+            denominator = v - np.square(average) + F32(self.epsilon)
+        else:
+            denominator = v + F32(self.epsilon)
+        increment = (self._learning_rate * grad) / np.sqrt(denominator)
+        if self.momentum > 0:
+            m = slots["momentum"]
+            m[...] = F32(self.momentum) * m + increment
+            w -= m
+        else:
+            w -= increment
 
 
 _OPTIMIZERS = {"sgd": SGD, "adam": Adam, "rmsprop": RMSprop}

@@ -19,7 +19,8 @@ class Activation(Layer):
         super().__init__(**kwargs)
 
     def forward(self, x, training=False):
-        self.logits = x
+        # Kept only before a softmax, for the softmax-crossentropy shortcut (Sequential.compute_loss).
+        self.logits = x if self.activation is activations.softmax else None
         self._y = self.activation.forward(x)
         return self._y
 

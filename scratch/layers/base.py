@@ -29,11 +29,11 @@ class Layer:
         self.input_shape = None
         self.output_shape = None
         self.weights = []
-        # The model turns this off for its first layer with weights: nothing below needs the
-        # gradient with respect to that layer's input, so backward may skip computing it.
+        # fit turns this off for the model's first layer with weights: nothing below needs the
+        # gradient with respect to that layer's input, so its backward returns None instead.
         self.compute_grad_x = True
-        # Random draws handed in for the next training forward (see draw_noise).
-        self.preset_noise = None
+        # A dropout mask handed in for the next training forward (see draw_mask).
+        self.preset_mask = None
 
     # ------------------------------------------------------------------ building
     def build(self, input_shape):
@@ -81,15 +81,15 @@ class Layer:
 
     def multiply_adds(self):
         """Multiply-adds of this layer's forward pass for one sample (0 by default: layers
-        without matrix products); needs a built layer. ``fit`` uses it to judge whether a model's
-        batches are worth splitting across cores (:mod:`scratch.data_parallel`)."""
+        without matrix products); needs a built layer. The cpu engine uses it to judge whether
+        a model's batches are worth splitting across cores (scratch/engine/data_parallel.py)."""
         return 0
 
-    def draw_noise(self, input_shape):
-        """The random draws (an array with the batch axis first) a training forward on an input of
-        ``input_shape`` would make, or None for a layer without randomness (the default). A
-        forward uses ``preset_noise`` instead of drawing when it is set: data-parallel training
-        draws once for the whole batch and gives each replica its rows."""
+    def draw_mask(self, input_shape):
+        """The random keep mask a training forward on an input of ``input_shape`` would draw (an
+        array with the batch axis first), or None for a layer without one (the default; Dropout
+        has one). A training forward uses ``preset_mask`` instead of drawing when it is set: the
+        data-parallel engine draws one mask for the whole batch and gives each replica its rows."""
         return None
 
     # ------------------------------------------------------------------ weights

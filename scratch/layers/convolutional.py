@@ -6,11 +6,11 @@ arguments and input shape, applies the activation and keeps what the backward pa
 """
 import numbers
 
-import numpy as np
-
 from scratch import activations, backend, initializers
 from scratch.layers.base import Layer
-from scratch.ops.padding import conv_output_length, normalize_padding, normalize_tuple
+from scratch.layers.input_checks import (as_float_input, check_data_format, check_image_input,
+                                         check_window_fits, output_length)
+from scratch.ops.padding import normalize_padding, normalize_tuple
 
 
 class Conv2D(Layer):
@@ -109,9 +109,8 @@ class Conv2D(Layer):
         bias = self.bias.value if self.use_bias else None
         z, self._cache = backend.ops.conv2d_forward(x, self.kernel.value, bias, self.strides,
                                                     self.padding, self.dilation_rate)
-        # The softmax-crossentropy shortcut reads the logits of a softmax output; other activations
-        # do not keep z alive (a feature map as large as the output).
-        self.logits = z if self.activation.is_softmax else None
+        # Kept only before a softmax, for the softmax-crossentropy shortcut (Sequential.compute_loss).
+        self.logits = z if self.activation is activations.softmax else None
         self._y = self.activation.forward(z)
         return self._y
 
@@ -127,55 +126,6 @@ class Conv2D(Layer):
         if self.use_bias:
             self.bias.grad = grad_bias
         return grad_x if self.compute_grad_x else None
-
-
-# ----------------------------------------------------------------------------- shared helpers
-def as_float_input(x):
-    """uint8 images (or any non-float32/64 input) as float32, as Keras's layers cast their inputs;
-    float64 stays float64, as Dense keeps it (float64 gradient checks)."""
-    return x if x.dtype in (np.float32, np.float64) else x.astype(backend.FLOATX)
-
-
-def check_image_input(layer_name, input_shape):
-    """Refuse an input that is not ``(batch, height, width, channels)``, with the usual fix."""
-    if len(input_shape) != 4:
-        hint = ""
-        if len(input_shape) == 3:
-            height, width = input_shape[1:]
-            hint = (f" — grayscale images of shape ({height}, {width}) need a channel axis: add one, "
-                    f"e.g. x[..., None] (and input_shape=({height}, {width}, 1)); a single image "
-                    "needs a batch axis instead, x[None]")
-        raise ValueError(
-            f"input_shape: {layer_name} expected a 4-D input (batch, height, width, channels) "
-            f"(channels_last), received shape {tuple(input_shape)}{hint}")
-
-
-def check_window_fits(layer_name, input_shape, window, strides, padding, dilation, argument):
-    """Refuse a ``valid`` window larger than the input (Keras: "output size would be zero or negative")."""
-    if padding != "valid":
-        return
-    size = tuple(output_length(n, k, s, padding, d)
-                 for n, k, s, d in zip(input_shape[1:3], window, strides, dilation))
-    if any(n is not None and n <= 0 for n in size):
-        effective = tuple((k - 1) * d + 1 for k, d in zip(window, dilation))
-        raise ValueError(
-            f"{argument}: {layer_name} with padding='valid' expected a window of at most the input's "
-            f"{input_shape[1]}x{input_shape[2]}, received {argument}={window}"
-            + (f" (dilated to {effective})" if effective != tuple(window) else "")
-            + f": the computed output size {size} would be zero or negative; use a smaller "
-            "window or padding='same'")
-
-
-def output_length(n, kernel, stride, padding, dilation=1):
-    """``conv_output_length`` that lets an unknown size (``None``) through."""
-    return None if n is None else conv_output_length(n, kernel, stride, padding, dilation)
-
-
-def check_data_format(data_format):
-    """Only channels_last (Keras's default ``image_data_format``) is implemented."""
-    if data_format not in (None, "channels_last"):
-        raise ValueError(f"data_format: only channels_last is implemented, expected None or "
-                         f"'channels_last', received {data_format!r}")
 
 
 def _check_initializer(identifier, argument):

@@ -78,7 +78,8 @@ class Dense(Layer):
         self._x = x.reshape(-1, x.shape[-1])  # rank > 2: Dense acts on the last axis
         bias = self.bias.value if self.use_bias else None
         z = backend.ops.dense_forward(self._x, self.kernel.value, bias)
-        self.logits = z
+        # Kept only before a softmax, for the softmax-crossentropy shortcut (Sequential.compute_loss).
+        self.logits = z if self.activation is activations.softmax else None
         self._y = self.activation.forward(z)
         return self._y.reshape(self._x_shape[:-1] + (self.units,))
 

@@ -1,8 +1,8 @@
 """``MaxPooling2D``: the 2-D max pooling layer of the CNN tutorials (channels_last)."""
 from scratch import backend
 from scratch.layers.base import Layer
-from scratch.layers.convolutional import (check_data_format, output_length, as_float_input,
-                                          check_image_input, check_window_fits)
+from scratch.layers.input_checks import (as_float_input, check_data_format, check_image_input,
+                                         check_window_fits, output_length)
 from scratch.ops.padding import normalize_padding, normalize_tuple
 
 

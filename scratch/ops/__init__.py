@@ -2,7 +2,8 @@
 
 - :mod:`scratch.ops.reference`: plain NumPy, the readable textbook version (formula in each
   docstring). Also runs in float64, which the numerical gradient checks use.
-- :mod:`scratch.ops.cpu`: the fast path (same names and signatures), proven against the reference.
+- :mod:`scratch.ops.padding`: the spatial arithmetic of convolutions and pooling.
 
-Pick one with :func:`scratch.backend.set_backend`.
+The fast versions (same names, signatures and cache keys) live apart, in ``scratch/engine/``;
+:func:`scratch.backend.set_backend` picks which one the layers call.
 """

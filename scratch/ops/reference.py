@@ -1,7 +1,11 @@
-"""Reference ops: plain NumPy, written to be read.
+"""Reference ops: plain NumPy, written to be read — the maths of every layer and loss.
 
 Every function is pure (arrays in, arrays out, no hidden state) and keeps the dtype of its
 inputs, so the same code runs in float32 (like Keras) and in float64 (for gradient checks).
+A forward that its backward needs something from returns ``(out, cache)``; the cache is a dict
+whose keys mean the same on every backend. The fast backends (``scratch/engine/``) have the
+same functions with the same signatures. Optimizer update rules live in their classes
+(:mod:`scratch.optimizers`).
 Shapes: ``B`` batch, ``D`` input features, ``U`` units, ``C`` classes.
 """
 import numpy as np
@@ -163,63 +167,6 @@ def categorical_crossentropy_from_probs(probs, targets, epsilon=EPSILON):
     return loss, grad
 
 
-# ----------------------------------------------------------------------------- optimizers
-def sgd_update(variable, grad, learning_rate):
-    """Plain SGD, in place: ``w ← w − g·lr``."""
-    variable -= grad * learning_rate
-
-
-def sgd_momentum_update(variable, grad, momentum_slot, learning_rate, momentum, nesterov):
-    """SGD with momentum, in place (Keras 3 order of operations):
-
-    ``m ← m·μ − g·lr``; plain: ``w ← w + m``; Nesterov: ``w ← w + (m·μ − g·lr)`` (new ``m``).
-    """
-    momentum_slot[...] = momentum_slot * momentum - grad * learning_rate
-    if nesterov:
-        variable += momentum_slot * momentum - grad * learning_rate
-    else:
-        variable += momentum_slot
-
-
-def adam_update(variable, grad, m, v, v_hat, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
-    """One Adam step, in place, in Keras 3's exact form (ε on the raw second moment):
-
-    ``m ← m + (g − m)(1 − β₁)``, ``v ← v + (g² − v)(1 − β₂)``,
-    AMSGrad: ``v̂ ← max(v̂, v)`` and ``v̂`` replaces ``v`` below,
-    ``w ← w − (m·α) / (√v + ε)`` with ``α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)``.
-    The caller computes ``α`` and the constants ``1 − β`` (in float64, then rounded to the
-    variable's dtype, as Keras does). ``v_hat`` is None without AMSGrad.
-    """
-    m += (grad - m) * one_minus_beta_1
-    v += (np.square(grad) - v) * one_minus_beta_2
-    if v_hat is not None:
-        np.maximum(v_hat, v, out=v_hat)
-        v = v_hat
-    variable -= (m * alpha) / (np.sqrt(v) + epsilon)
-
-
-def rmsprop_update(variable, grad, velocity, momentum_slot, average_grad, learning_rate, rho,
-                   one_minus_rho, momentum, epsilon):
-    """One RMSprop step, in place (Keras 3; ε *inside* the square root, unlike Adam):
-
-    ``v ← ρ·v + (1 − ρ)·g²``; centered: ``ḡ ← ρ·ḡ + (1 − ρ)·g`` and ``den = v − ḡ² + ε``, else
-    ``den = v + ε``; ``step = lr·g / √den``; with momentum ``m ← μ·m + step; w ← w − m``,
-    else ``w ← w − step``. ``momentum_slot``/``average_grad`` are None when not used.
-    """
-    velocity[...] = rho * velocity + one_minus_rho * np.square(grad)
-    if average_grad is not None:
-        average_grad[...] = rho * average_grad + one_minus_rho * grad
-        denominator = velocity - np.square(average_grad) + epsilon
-    else:
-        denominator = velocity + epsilon
-    increment = (learning_rate * grad) / np.sqrt(denominator)
-    if momentum_slot is not None:
-        momentum_slot[...] = momentum * momentum_slot + increment
-        variable -= momentum_slot
-    else:
-        variable -= increment
-
-
 # ----------------------------------------------------------------------------- Conv2D / MaxPooling2D
 # Layout NHWC (channels_last): x (B, H, W, C); kernel (kh, kw, C, F) as in Keras; strides,
 # dilation and pool sizes are 2-tuples (rows, cols); padding "valid" | "same" (TensorFlow's
@@ -287,9 +234,15 @@ def conv2d_forward(x, kernel, bias, strides=(1, 1), padding="valid", dilation=(1
     """2-D cross-correlation (Keras's Conv2D, no kernel flip), via im2col and one matrix product.
 
     ``out[n, i, j, f] = Σ_{a,b,c} xpad[n, i·sh + a·dh, j·sw + b·dw, c] · K[a, b, c, f] + bias[f]``
+    As one product: ``out = [cols | 1] @ [K ; bias]``, with ``K`` as a (kh·kw·C, F) matrix; the
+    bias rides along as a last row of the kernel matrix against a column of ones (CS231n's "bias
+    trick"; without a bias, ``out = cols @ K``).
     x: (B, H, W, C), kernel: (kh, kw, C, F), bias: (F,) or None, strides/dilation: (rows, cols),
     padding: "valid" | "same" -> out: (B, OH, OW, F) (sizes: scratch.ops.padding).
-    cache: dict(cols (B·OH·OW, kh·kw·C), kernel, has_bias, x_shape, pads, strides, dilation, out_size).
+    cache (the same keys on every backend): method ``"im2col"``; cols ``[cols | 1]``
+    (B·OH·OW, kh·kw·C + 1 with a bias); kernel; has_bias; x_shape; strides; dilation;
+    pads ((top, bottom), (left, right)); out_size (OH, OW). (The cpu engine's Winograd method
+    keeps its transformed tiles in place of ``cols``: scratch/engine/winograd.py.)
 
     >>> out, _ = conv2d_forward(np.ones((1, 5, 5, 1)), np.ones((3, 3, 1, 2)), None, (1, 1), "same", (1, 1))
     >>> out.shape, float(out[0, 2, 2, 0]), float(out[0, 0, 0, 0])   # centre: 9 ones; corner: 4
@@ -301,37 +254,41 @@ def conv2d_forward(x, kernel, bias, strides=(1, 1), padding="valid", dilation=(1
     out_size, pads = spatial_padding(height, width, (kh, kw), strides, padding, dilation)
     xpad = np.pad(x, ((0, 0), pads[0], pads[1], (0, 0)))
     cols = im2col(xpad, (kh, kw), strides, dilation, out_size)
-    out = cols @ kernel.reshape(-1, filters)
+    weights = kernel.reshape(-1, filters)
     if bias is not None:
-        out += bias
-    cache = dict(cols=cols, kernel=kernel, has_bias=bias is not None, x_shape=x.shape,
-                 xpad_shape=xpad.shape, pads=pads, strides=strides, dilation=dilation,
-                 out_size=out_size)
+        cols = np.hstack([cols, np.ones((len(cols), 1), dtype=cols.dtype)])
+        weights = np.vstack([weights, bias])
+    out = cols @ weights
+    cache = dict(method="im2col", cols=cols, kernel=kernel, has_bias=bias is not None,
+                 x_shape=x.shape, strides=strides, dilation=dilation, pads=pads, out_size=out_size)
     return out.reshape(batch, out_size[0], out_size[1], filters), cache
 
 
 def conv2d_backward(grad_out, cache, compute_grad_x=True):
     """Gradients of :func:`conv2d_forward`.
 
-    With ``G = grad_out`` as (B·OH·OW, F) and ``cols`` the im2col matrix:
-    ``dK = colsᵀ @ G`` (reshaped to (kh, kw, C, F)), ``dbias[f] = Σ_{n,i,j} G[n, i, j, f]``,
+    With ``G = grad_out`` as (B·OH·OW, F) and ``cols`` the cached ``[cols | 1]``:
+    ``[dK ; dbias] = colsᵀ @ G`` (its last row, with a bias, is ``dbias[f] = Σ_{n,i,j} G[n, i, j, f]``),
     ``dx = col2im(G @ Kᵀ)`` cropped to the unpadded input (every input cell collects
     ``Σ K[a, b, c, f]·G[n, i, j, f]`` over the windows it falls in).
     grad_out: (B, OH, OW, F) -> (grad_x (B, H, W, C) or None when ``compute_grad_x`` is False
     (the first layer needs none), grad_kernel (kh, kw, C, F), grad_bias (F,) or None without bias).
     """
     kernel = cache["kernel"]
-    kh, kw, _, filters = kernel.shape
+    kh, kw, channels, filters = kernel.shape
+    k = kh * kw * channels
     g = grad_out.reshape(-1, filters)
-    grad_kernel = (cache["cols"].T @ g).reshape(kernel.shape)
-    grad_bias = g.sum(axis=0) if cache["has_bias"] else None
+    grad_weights = cache["cols"].T @ g
+    grad_kernel = grad_weights[:k].reshape(kernel.shape)
+    grad_bias = grad_weights[k] if cache["has_bias"] else None
     grad_x = None
     if compute_grad_x:
-        grad_cols = g @ kernel.reshape(-1, filters).T
-        grad_xpad = col2im(grad_cols, cache["xpad_shape"], (kh, kw), cache["strides"],
-                           cache["dilation"], cache["out_size"])
-        (top, _), (left, _) = cache["pads"]
-        height, width = cache["x_shape"][1:3]
+        batch, height, width, _ = cache["x_shape"]
+        (top, bottom), (left, right) = cache["pads"]
+        xpad_shape = (batch, top + height + bottom, left + width + right, channels)
+        grad_cols = g @ kernel.reshape(k, filters).T
+        grad_xpad = col2im(grad_cols, xpad_shape, (kh, kw), cache["strides"], cache["dilation"],
+                           cache["out_size"])
         grad_x = grad_xpad[:, top: top + height, left: left + width, :]
     return grad_x, grad_kernel, grad_bias
 

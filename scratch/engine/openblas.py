@@ -4,7 +4,7 @@ worker threads. With another BLAS (or none found) every function here does nothi
 
 Example::
 
-    >>> from scratch.ops import openblas
+    >>> from scratch.engine import openblas
     >>> with openblas.single_threaded():
     ...     pass     # matrix products here run on the calling thread only
 """

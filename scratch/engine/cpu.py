@@ -1,13 +1,20 @@
-"""Fast ops: the same functions and signatures as :mod:`scratch.ops.reference`.
+"""The cpu backend's ops: the functions of :mod:`scratch.ops.reference`, same signatures and
+cache keys, made fast. Read the reference for the maths; this file is only about speed.
 
-Where NumPy's BLAS-backed code is already the fastest form (matrix products), the reference
-function is reused as is; Numba kernels replace the rest where a measurement showed a gain.
-Every function here is tested against its reference twin.
+Where NumPy's BLAS-backed code is already the fastest form (matrix products, one-pass
+elementwise ops), the reference function is reused as is; Numba kernels replace the rest where
+a measurement showed a gain (the measurements: benchmarks/ENGINE_NOTES.md). Every kernel
+releases the GIL (``nogil=True``) so data-parallel replicas (:mod:`scratch.engine.data_parallel`)
+run them on several cores at once. Every function here is tested against its reference twin.
+Also here: :func:`adam_update`, Adam's update fused into one pass (the rule itself is
+``scratch.optimizers.Adam.update_step``).
 """
 import numpy as np
 import numba
 
+from scratch.engine import winograd
 from scratch.ops import reference
+from scratch.ops.padding import normalize_tuple as _pair
 from scratch.ops.reference import EPSILON  # noqa: F401  (same constant as the reference)
 
 # Matrix products: NumPy calls BLAS directly; nothing to gain from Numba.
@@ -17,9 +24,8 @@ _SMALL_BATCH = 32
 
 def dense_backward(grad_y, x, kernel, use_bias=True, compute_grad_x=True):
     """Same as :func:`scratch.ops.reference.dense_backward`. For batches of up to 32 rows ``dx``
-    is computed as ``(kernel @ dyᵀ)ᵀ``: OpenBLAS runs that shape faster (one thread, measured:
-    16 rows, 3136→100 units 0.28 → 0.16 ms; 32 rows, 784→128 0.12 → 0.09 ms; but 128 rows
-    slower, so larger batches keep the reference form)."""
+    is computed as ``(kernel @ dyᵀ)ᵀ``, a shape OpenBLAS runs faster there (slower for larger
+    batches, which keep the reference form)."""
     if not compute_grad_x or len(grad_y) > _SMALL_BATCH:
         return reference.dense_backward(grad_y, x, kernel, use_bias, compute_grad_x)
     _, grad_kernel, grad_bias = reference.dense_backward(grad_y, x, kernel, use_bias, compute_grad_x=False)
@@ -37,13 +43,9 @@ softmax_backward = reference.softmax_backward
 categorical_crossentropy_from_logits = reference.categorical_crossentropy_from_logits
 categorical_crossentropy_from_probs = reference.categorical_crossentropy_from_probs
 sparse_crossentropy_from_probs = reference.sparse_crossentropy_from_probs
-sgd_update = reference.sgd_update
-sgd_momentum_update = reference.sgd_momentum_update
-rmsprop_update = reference.rmsprop_update
 
 
-# ReLU on conv feature maps (800,000 values per batch in the seed CNN): np.maximum and
-# grad * (y > 0) take 0.43 and 0.35 ms there; one Numba pass each takes 0.09 and 0.14 ms.
+# ReLU on conv feature maps: one Numba pass each way instead of NumPy's two.
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def _relu_forward_kernel(x, out):
     zero = x.dtype.type(0)
@@ -124,10 +126,9 @@ def sparse_crossentropy_from_logits(logits, labels):
 
 
 # Adam: NumPy makes ~10 passes with temporaries over every weight array per step; the fused loop
-# makes one. Same float32 operations in the same order as the reference (bit-identical results).
-# error_model="numpy" drops Python's ZeroDivisionError checks, which lets LLVM vectorise the loop
-# (measured 0.85 → 0.10 ms per step for the seed CNN's 333,526 weights); IEEE division and sqrt
-# are exact either way.
+# makes one, with the same float32 operations in the same order as Adam.update_step (bit-identical
+# results). error_model="numpy" drops Python's ZeroDivisionError checks, which lets LLVM vectorise
+# the loop; IEEE division and sqrt are exact either way.
 @numba.njit(cache=True, nogil=True, error_model="numpy")
 def _adam_kernel(w, g, m, v, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
     for i in range(w.size):
@@ -150,7 +151,9 @@ def _adam_amsgrad_kernel(w, g, m, v, v_hat, alpha, one_minus_beta_1, one_minus_b
 
 
 def adam_update(variable, grad, m, v, v_hat, alpha, one_minus_beta_1, one_minus_beta_2, epsilon):
-    """Same as :func:`scratch.ops.reference.adam_update`, fused into one Numba loop."""
+    """``scratch.optimizers.Adam.update_step``'s arithmetic in one Numba loop, in place.
+    variable, grad, m, v (and v_hat with AMSGrad, else None): arrays of one shape; alpha
+    (``lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)``), ``1 − β₁``, ``1 − β₂``, ε: float32 scalars."""
     flat = (variable.reshape(-1), np.ascontiguousarray(grad).reshape(-1), m.reshape(-1), v.reshape(-1))
     constants = (alpha, one_minus_beta_1, one_minus_beta_2, epsilon)
     if v_hat is None:
@@ -160,39 +163,17 @@ def adam_update(variable, grad, m, v, v_hat, alpha, one_minus_beta_1, one_minus_
 
 
 # ----------------------------------------------------------------------------- Conv2D / MaxPooling2D
-# Conv2D = im2col (a serial Numba kernel) + BLAS matrix products (np.dot, float32 sgemm), the
-# bias riding inside the forward product as a column of ones in `cols` (CS231n's "bias trick":
-# the same product then also yields grad_bias as its last row); 3x3 stride-1 kernels on 16+
-# channels take Winograd's F(2x2, 3x3) instead (scratch/ops/winograd.py). Measured by
-# benchmarks/conv_kernels.py on the 2-core machine (AMD EPYC, OpenBLAS 0.3.31), seed CNN,
-# batch 32, 2-thread BLAS, ms per batch forward + backward (medians; conv1's backward without
-# grad_x). Candidates of the first round (im2col only):
-#            im2col  bias added apart  parallel=True  direct loops  reference  TensorFlow
-#   conv1    0.88        1.56             8.50          2.08         1.61       1.23
-#   conv2    6.71        6.73            19.93         22.07        10.57       4.46
-#   pool1    0.28        0.33             0.27          0.28        12.48       0.76
-#   pool2    0.13        0.17             0.14          0.13         5.22       0.57
-# Second round, same run: conv2 with Winograd 4.95, with im2col 6.70, TensorFlow 4.21; all four
-# layers 6.13 / 8.10 / 6.30. conv2 is GEMM-bound: OpenBLAS sgemm reaches ~80-90 GFLOP/s per
-# core on these shapes; Winograd needs 2.25x fewer multiplications; direct Numba loops are
-# far slower than either. The Numba kernels stay serial: parallel=True was slower in the full
-# forward/backward (OpenBLAS's worker thread keeps spinning after each product and fights the
-# Numba threads for the 2 cores); fit uses the cores through data parallelism instead
-# (scratch/data_parallel.py), which is why every kernel here releases the GIL (nogil=True).
-# Where the innermost index is computed (im2col/col2im's flat
-# offsets) it is unsigned (_u64) on purpose: Numba then skips its negative-index wraparound
-# check, which otherwise blocks vectorisation (measured 5-10x slower); an innermost index that
-# comes straight from range() (the pooling kernel) needs no such care.
+# Conv2D = im2col (a serial Numba kernel) + one BLAS matrix product with the bias riding inside
+# it, as in the reference; 3x3 stride-1 kernels on 16+ input channels take Winograd's F(2x2, 3x3)
+# instead (scratch/engine/winograd.py: 2.25x fewer multiplications; thinner channel counts make its
+# 16 products too thin to pay). The kernels are serial: fit uses the cores through data
+# parallelism, which is why each releases the GIL. Where the innermost index is computed
+# (im2col/col2im's flat offsets) it is unsigned (_u64) on purpose: Numba then skips its
+# negative-index wraparound check, which otherwise blocks vectorisation; an innermost index
+# that comes straight from range() (the pooling kernel) needs no such care.
 from numba import uint64 as _u64  # noqa: E402
 
-from scratch.ops import winograd  # noqa: E402
-from scratch.ops.padding import normalize_tuple as _pair  # noqa: E402
-
 _FEW_CHANNELS = 4   # below this many input channels, im2col writes the transposed layout
-# 3x3 stride-1 convolutions with this many input channels or more take Winograd's F(2x2, 3x3)
-# (scratch/ops/winograd.py). One thread, batch 16, ms forward / backward, im2col vs Winograd:
-# C=32→64 at 14x14 (the seed CNN's conv2) 1.52/3.37 vs 0.98/2.12; C=16→32 at 28x28 2.54/4.60 vs
-# 1.96/3.33; C=8→16 0.59/1.77 vs 0.68/1.83 (no gain: the 16 products get too thin).
 _WINOGRAD_MIN_CHANNELS = 16
 
 
@@ -310,14 +291,10 @@ def _col2im_kernel(cols, kh, kw, sh, sw, dh, dw, top, left, oh, ow, grad_x):
 
 
 def conv2d_forward(x, kernel, bias, strides=(1, 1), padding="valid", dilation=(1, 1)):
-    """Fast twin of :func:`scratch.ops.reference.conv2d_forward` (same arguments and output).
-
-    ``out = [cols | 1] @ [K ; bias]``: one GEMM with the bias as an extra row of the kernel;
-    3x3 stride-1 kernels on 16+ channels go through :mod:`scratch.ops.winograd` instead.
-    x: (B, H, W, C), kernel: (kh, kw, C, F), bias: (F,) or None -> out: (B, OH, OW, F);
-    cache: dict(cols (B·OH·OW, kh·kw·C [+1 with bias]; for C < 4 a transposed view of a
-    C-contiguous array), kernel, has_bias, x_shape, strides, dilation, pads, out_size), or
-    Winograd's own cache (no ``cols``).
+    """Fast twin of :func:`scratch.ops.reference.conv2d_forward` (same arguments, output and
+    cache; for C < 4 ``cols`` is a transposed view of a C-contiguous array, the same matrix).
+    3x3 stride-1 kernels on 16+ channels go through :mod:`scratch.engine.winograd` instead
+    (cache ``method="winograd"``, its tiles in place of ``cols``).
     """
     strides, dilation = _pair(strides, "strides"), _pair(dilation, "dilation_rate")
     x = np.ascontiguousarray(x)
@@ -341,8 +318,8 @@ def conv2d_forward(x, kernel, bias, strides=(1, 1), padding="valid", dilation=(1
     if has_bias:
         weights[k] = bias
     out = np.dot(cols, weights)
-    cache = dict(cols=cols, kernel=kernel, has_bias=has_bias, x_shape=x.shape, strides=strides,
-                 dilation=dilation, pads=pads, out_size=out_size)
+    cache = dict(method="im2col", cols=cols, kernel=kernel, has_bias=has_bias, x_shape=x.shape,
+                 strides=strides, dilation=dilation, pads=pads, out_size=out_size)
     return out.reshape(batch, oh, ow, filters), cache
 
 
@@ -352,7 +329,7 @@ def conv2d_backward(grad_out, cache, compute_grad_x=True):
     ``[dK ; dbias] = [cols | 1]ᵀ @ G`` (one GEMM), ``dx = col2im(G @ Kᵀ)`` (GEMM + Numba scatter).
     grad_out: (B, OH, OW, F) -> (grad_x (B, H, W, C) or None, grad_kernel, grad_bias or None).
     """
-    if "cols" not in cache:
+    if cache["method"] == "winograd":
         return winograd.conv2d_backward(grad_out, cache, compute_grad_x)
     cols, kernel = cache["cols"], cache["kernel"]
     kh, kw, channels, filters = kernel.shape
@@ -388,7 +365,7 @@ def _maxpool_forward_kernel(x, ph, pw, sh, sw, top, left, out, argmax):
                 first = ((n * height + y_lo) * width + x_lo) * channels
                 if y_hi - y_lo == 2 and x_hi - x_lo == 2:
                     # a whole 2x2 window (Keras's default): four named cells kept in registers,
-                    # 2x faster than the general loop below (measured)
+                    # faster than the general loop below
                     right, down = channels, width * channels
                     for c in range(channels):
                         best, where = x[n, y_lo, x_lo, c], first + c

@@ -1,6 +1,6 @@
 """Winograd's minimal filtering F(2x2, 3x3): a 3x3, stride-1 convolution with 2.25x fewer
 multiplications than im2col (Lavin & Gray, "Fast Algorithms for Convolutional Neural
-Networks", 2015; cuDNN and oneDNN use it too). Used by :mod:`scratch.ops.cpu` for Conv2D layers
+Networks", 2015; cuDNN and oneDNN use it too). Used by :mod:`scratch.engine.cpu` for Conv2D layers
 with 3x3 kernels, stride 1, no dilation and enough input channels; the reference backend keeps
 the plain im2col form.
 
@@ -182,7 +182,10 @@ def input_adjoint(v_bar, top, left, th, tw, grad_x):
 
 
 def conv2d_forward(x, kernel, bias, out_size, pads):
-    """3x3 stride-1 convolution of x (B, H, W, C) -> (out (B, OH, OW, F), cache)."""
+    """3x3 stride-1 convolution of x (B, H, W, C) -> (out (B, OH, OW, F), cache). The cache has
+    the keys of :func:`scratch.ops.reference.conv2d_forward`'s, with ``method="winograd"`` and the
+    transformed input ``v`` (16, T, C) and kernel ``u`` (16, C, F) (and the tile counts th, tw) in
+    place of ``cols``."""
     batch, _, _, channels = x.shape
     filters = kernel.shape[3]
     (oh, ow), (top, left) = out_size, (pads[0][0], pads[1][0])
@@ -193,7 +196,9 @@ def conv2d_forward(x, kernel, bias, out_size, pads):
     m = np.matmul(v, u)
     out = np.empty((batch, oh, ow, filters), dtype=x.dtype)
     output_transform(m, np.zeros(filters, x.dtype) if bias is None else bias, th, tw, out)
-    return out, dict(v=v, u=u, x_shape=x.shape, top=top, left=left, th=th, tw=tw, has_bias=bias is not None)
+    cache = dict(method="winograd", v=v, u=u, th=th, tw=tw, kernel=kernel, has_bias=bias is not None,
+                 x_shape=x.shape, strides=(1, 1), dilation=(1, 1), pads=pads, out_size=out_size)
+    return out, cache
 
 
 def conv2d_backward(grad_out, cache, compute_grad_x=True):
@@ -208,5 +213,6 @@ def conv2d_backward(grad_out, cache, compute_grad_x=True):
     if compute_grad_x:
         v_bar = np.matmul(m_bar, u.transpose(0, 2, 1))
         grad_x = np.empty(cache["x_shape"], dtype=v.dtype)
-        input_adjoint(v_bar, cache["top"], cache["left"], th, tw, grad_x)
+        (top, _), (left, _) = cache["pads"]
+        input_adjoint(v_bar, top, left, th, tw, grad_x)
     return grad_x, grad_kernel, grad_bias

@@ -1,6 +1,6 @@
 """``ModelCheckpoint``: save the weights during ``fit``, every epoch, every N batches, or only
 when a logged quantity improves, as Keras 3's ``keras.callbacks.ModelCheckpoint``
-(KERAS_SEMANTICS §7.2).
+(``keras/src/callbacks/model_checkpoint.py``).
 
 * ``filepath`` may hold placeholders filled with ``filepath.format(epoch=epoch + 1, **logs)``
   (and ``batch=batch + 1`` with an integer ``save_freq``): ``"ckpt/{epoch:02d}-{val_loss:.2f}.weights.h5"``.
@@ -43,7 +43,7 @@ import warnings
 
 import numpy as np
 
-from scratch.monitor_callback import MonitorCallback
+from scratch.callbacks.monitor_callback import MonitorCallback
 
 WEIGHTS_SUFFIX = ".weights.h5"
 
@@ -53,7 +53,7 @@ class ModelCheckpoint(MonitorCallback):
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
-        super().__init__(monitor, mode, baseline=initial_value_threshold)
+        super().__init__(monitor, mode, initial_best=initial_value_threshold)
         self.filepath = os.fspath(filepath)
         self.verbose = verbose
         self.save_best_only = save_best_only

@@ -1,5 +1,5 @@
 """``EarlyStopping``: stop ``fit`` when a logged quantity stops improving, as Keras 3's
-``keras.callbacks.EarlyStopping`` (KERAS_SEMANTICS §7.1).
+``keras.callbacks.EarlyStopping`` (``keras/src/callbacks/early_stopping.py``, ``on_epoch_end``).
 
 At the end of each epoch (0-based ``epoch``), when ``monitor`` is in the logs and
 ``epoch >= start_from_epoch``:
@@ -29,7 +29,7 @@ Example::
 import numbers
 import warnings
 
-from scratch.monitor_callback import MonitorCallback
+from scratch.callbacks.monitor_callback import MonitorCallback
 
 
 class EarlyStopping(MonitorCallback):

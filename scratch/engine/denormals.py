@@ -20,7 +20,7 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from scratch.ops import openblas
+from scratch.engine import openblas
 
 _FTZ_DAZ = 0x8040  # MXCSR bit 15: flush to zero; bit 6: denormals are zero
 _X86 = platform.machine().lower() in ("x86_64", "amd64", "i686", "x86")

@@ -1,5 +1,5 @@
 """``MonitorCallback``: the "is this epoch better?" logic that ``EarlyStopping`` and
-``ModelCheckpoint`` share, as Keras's ``keras/src/callbacks/monitor_callback.py``.
+``ModelCheckpoint`` share, as Keras's ``MonitorCallback`` (``keras/src/callbacks/monitor_callback.py``).
 
 * ``mode="min"`` / ``"max"``: smaller / larger is better.
 * ``mode="auto"``: ``loss`` and ``val_loss`` go down; any other name is looked up (without its
@@ -27,7 +27,7 @@ import warnings
 import numpy as np
 
 from scratch import metrics as metrics_module
-from scratch.callbacks import Callback
+from scratch.callbacks.callback import Callback
 
 MODES = ("auto", "min", "max")
 
@@ -51,11 +51,12 @@ def metric_direction(metric):
 class MonitorCallback(Callback):
     """Base class for callbacks that watch one logged quantity (``monitor``) for improvements.
 
-    ``best`` starts at ``baseline`` (``None``: the first value always improves). Subclasses call
-    :meth:`resolve_direction` once the model is set, then :meth:`is_improvement`.
+    ``best`` starts at ``initial_best`` (``None``: the first value always improves; Keras calls
+    this argument ``baseline``, which ``EarlyStopping`` uses for another thing, a value to beat).
+    Subclasses call :meth:`resolve_direction` once the model is set, then :meth:`is_improvement`.
     """
 
-    def __init__(self, monitor="val_loss", mode="auto", baseline=None, min_delta=0):
+    def __init__(self, monitor="val_loss", mode="auto", initial_best=None, min_delta=0):
         super().__init__()
         if mode not in MODES:
             warnings.warn(f"{type(self).__name__} mode '{mode}' is unknown, fallback to auto mode.",
@@ -63,7 +64,7 @@ class MonitorCallback(Callback):
             mode = "auto"
         self.monitor = monitor
         self.mode = mode
-        self.best = baseline
+        self.best = initial_best
         self.min_delta = abs(min_delta)
         self.direction = None  # "min" or "max" once resolved
 
