@@ -1,9 +1,10 @@
-"""Crossentropy losses with Keras's formulas, clipping and reduction (KERAS_SEMANTICS §3).
+"""Crossentropy losses with Keras's formulas, clipping and reduction (``keras/src/losses/``).
 
 Each loss gives per-sample values and the gradient of the *reduced* batch loss. One rule of
-Keras's TensorFlow backend matters for training: when the model's output comes out of a softmax,
-the loss is computed from the logits that produced it (no 1e-7 clipping, gradient
-``(softmax − onehot)/B``). :class:`scratch.Sequential` passes those logits as ``logits=``.
+Keras's TensorFlow backend (``keras/src/backend/tensorflow/nn.py``, ``_get_logits``) matters for
+training: when the model's output comes out of a softmax, the loss is computed from the logits
+that produced it (no 1e-7 clipping, gradient ``(softmax − onehot)/B``).
+:class:`scratch.Sequential` passes those logits as ``logits=``.
 
 Example::
 

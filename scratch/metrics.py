@@ -1,8 +1,9 @@
 """Metrics: running means over the samples seen, in float32, as Keras's ``Mean``-based metrics.
 
 The string ``"accuracy"`` (or ``"acc"``) is resolved at first use from the shapes, as Keras does
-(KERAS_SEMANTICS §5): integer labels → sparse categorical accuracy, one-hot labels → categorical,
-a single output unit → binary; the metric keeps the name it was given.
+(``keras/src/trainers/compile_utils.py``, ``get_metric``): integer labels → sparse categorical
+accuracy, one-hot labels → categorical, a single output unit → binary; the metric keeps the name
+it was given.
 
 Example::
 

@@ -1,4 +1,5 @@
-"""Keras's automatic names: ``dense``, ``dense_1``, … counted per process (see KERAS_SEMANTICS §6.2)."""
+"""Keras's automatic names: ``dense``, ``dense_1``, … counted per process
+(see ``keras/src/utils/naming.py``, ``auto_name``)."""
 import re
 from collections import defaultdict
 

@@ -1,4 +1,5 @@
-"""The training progress bar, byte for byte as ``keras.utils.Progbar`` writes it (KERAS_SEMANTICS §8).
+"""The training progress bar, byte for byte as ``keras.utils.Progbar`` writes it
+(``keras/src/utils/progbar.py``, ``Progbar.update``).
 
 ``verbose=1`` redraws one line in place (``\\b`` × previous width, then ``\\r``), at most every
 ``interval`` seconds, and ends it with ``\\n`` on the final update; ``verbose=2`` prints only that

@@ -1,4 +1,5 @@
-"""``model.summary()`` as plain text, laid out exactly like Keras's rich table (KERAS_SEMANTICS §6.3).
+"""``model.summary()`` as plain text, laid out exactly like Keras's rich table
+(``keras/src/utils/summary_utils.py``, ``print_summary``).
 
 Keras builds a ``rich`` table and, when a ``print_fn`` is given, captures it without colour.
 This module redraws the same characters with plain string code, so it knows nothing about

@@ -1,9 +1,10 @@
 """``.weights.h5`` files in Keras 3's layout, so Keras's ``load_weights`` reads ours and back.
 
-Layout (KERAS_SEMANTICS §6.4): ``layers/<key>/vars/<i>`` datasets (kernel, bias, …), where
-``<key>`` is the snake_case class name made unique *within the model* in layer order
-(``flatten``, ``dense``, ``dense_1``), not the layer's own name; each ``vars`` group carries the
-attribute ``name`` = the layer's name; a root ``vars`` group names the model.
+Layout (``keras/src/saving/saving_lib.py``, ``_save_container_state`` and ``H5IOStore``):
+``layers/<key>/vars/<i>`` datasets (kernel, bias, …), where ``<key>`` is the snake_case class name
+made unique *within the model* in layer order (``flatten``, ``dense``, ``dense_1``), not the
+layer's own name; each ``vars`` group carries the attribute ``name`` = the layer's name; a root
+``vars`` group names the model.
 Files are written to a temporary name and renamed: an interrupted save never leaves a
 half-written file in place of a good one.
 """

@@ -1,4 +1,4 @@
-"""Datasets as NumPy arrays, shaped like ``keras.datasets``' (KERAS_SEMANTICS §9).
+"""Datasets as NumPy arrays, shaped like ``keras.datasets``' (``keras/src/datasets/``).
 
 Example::
 

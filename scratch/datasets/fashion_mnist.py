@@ -1,4 +1,5 @@
-"""Fashion-MNIST, loaded like ``keras.datasets.fashion_mnist.load_data()`` (KERAS_SEMANTICS §9.1).
+"""Fashion-MNIST, loaded like ``keras.datasets.fashion_mnist.load_data()``
+(``keras/src/datasets/fashion_mnist.py``).
 
 70,000 grayscale 28×28 images of clothing in 10 classes (:data:`CLASS_NAMES`), 60,000 for
 training and 10,000 for testing, stored as four gzipped IDX files (see :mod:`scratch.datasets.idx`).
