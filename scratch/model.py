@@ -323,10 +323,13 @@ class Sequential:
             for epoch in range(epochs):
                 callback_list.on_epoch_begin(epoch)
                 self.reset_metrics()
+                logs = {}
                 for step, (x_batch, y_batch) in enumerate(_batches(x, y, batch_size, shuffle)):
                     logs = self.train_step((x_batch, y_batch))
                     callback_list.on_train_batch_end(step, logs)
-                logs = self.get_metrics_result()
+                    if self.stop_training:
+                        break
+                logs = self._metrics_result_or(logs)
                 if x_val is not None:
                     val_logs = self._test_loop(x_val, y_val, batch_size, CallbackList([], self, {}))
                     logs.update({f"val_{key}": value for key, value in val_logs.items()})
@@ -347,14 +350,21 @@ class Sequential:
         for i, layer in enumerate(self.layers):
             layer.compute_grad_x = i != first
 
+    def _metrics_result_or(self, logs):
+        """The running metrics when the last step's ``logs`` have their names, else ``logs`` (a
+        custom step's own numbers), as Keras's ``Trainer._get_metrics_result_or_logs``."""
+        result = self.get_metrics_result()
+        return result if set(logs) == set(result) else dict(logs)
+
     def _test_loop(self, x, y, batch_size, callback_list):
         """One :meth:`test_step` per batch; the final logs."""
         self.reset_metrics()
         callback_list.on_test_begin()
+        logs = {}
         for step, (x_batch, y_batch) in enumerate(_batches(x, y, batch_size, shuffle=False)):
             logs = self.test_step((x_batch, y_batch))
             callback_list.on_test_batch_end(step, logs)
-        logs = self.get_metrics_result()
+        logs = self._metrics_result_or(logs)
         callback_list.on_test_end(logs)
         return logs
 
@@ -371,7 +381,10 @@ class Sequential:
             logs = self._test_loop(x, y, batch_size, CallbackList(chain, self, {"verbose": verbose, "steps": steps}))
         if return_dict:
             return logs
-        values = [logs["loss"]] + [logs[m.name] for m in self.compiled_metrics]
+        # as Keras's Trainer._flatten_metrics_in_order: the loss, the compiled metrics, then any other
+        names = ["loss"] + [m.name for m in self.compiled_metrics]
+        values = [logs[name] for name in names if name in logs]
+        values += [logs[key] for key in sorted(logs) if key not in names]
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto"):

@@ -3,7 +3,8 @@
 
 ``verbose=1`` redraws one line in place (``\\b`` × previous width, then ``\\r``), at most every
 ``interval`` seconds, and ends it with ``\\n`` on the final update; ``verbose=2`` prints only that
-final line, without colour codes. ``fit`` owns the ``Epoch e/E`` line (see ``epoch_header``).
+final line, without colour codes. Above each epoch's bar, ``fit``'s ``ProgbarLogger`` prints
+the ``Epoch e/E`` line of :func:`epoch_header`.
 
 >>> import io, contextlib
 >>> clock = iter([0.0, 2.0]).__next__

@@ -75,8 +75,7 @@ def load_data(path=None):
             checksum is wrong (the message names the file).
 
     Local files are used as-is, like Keras does; their IDX headers and sizes are checked but not
-    their SHA-256 (cheap — about 0.03 s for the 47 MB of training images — but a folder of your
-    own IDX files in this layout is allowed). Loading takes about 0.3 s, nearly all of it gunzip.
+    their SHA-256 (a folder of your own IDX files in this layout is allowed).
 
     Example::
 
