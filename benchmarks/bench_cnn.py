@@ -1,5 +1,5 @@
-"""Benchmark: one training epoch of the seed CNN (Conv2D(32) → MaxPool → Conv2D(64) → MaxPool → Flatten → Dense(100)
-→ Dropout(0.4) → Dense(10, softmax)),
+"""Benchmark: one training epoch of the seed CNN (keras_ref/seed_models.py: Conv2D(32) → MaxPool → Conv2D(64)
+→ MaxPool → Flatten → Dense(100) → Dropout(0.4) → Dense(10, softmax)),
 batch 32, Adam, on all 60,000 Fashion-MNIST images — scratch (cpu backend) vs Keras/TensorFlow,
 each in its own process, in the same run on the same machine.
 

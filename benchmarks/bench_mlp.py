@@ -1,4 +1,5 @@
-"""Benchmark: one training epoch of the seed MLP (Flatten → Dense(128, relu) → Dense(10, softmax)),
+"""Benchmark: one training epoch of the seed MLP (keras_ref/seed_models.py: Flatten → Dense(128, relu)
+→ Dense(10, softmax)),
 batch 32, Adam, on all 60,000 Fashion-MNIST images — scratch (cpu backend) vs Keras/TensorFlow,
 each in its own process, in the same run on the same machine.
 

@@ -15,7 +15,7 @@ import time
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from benchmarks.seed_models import build  # noqa: E402
+from keras_ref.seed_models import build  # noqa: E402
 
 
 def main():

@@ -26,13 +26,13 @@ def rng():
 
 @pytest.fixture
 def force_replicas(monkeypatch):
-    """``force_replicas(cores)``: fit/evaluate/predict on the cpu backend then split every batch
-    of 16+ samples over up to ``cores`` replicas (8+ samples each), whatever the model's size and
-    the machine's core count (see scratch.engine.data_parallel.replica_count)."""
+    """``force_replicas(cores)``: fit/evaluate/predict on the cpu backend then split each batch
+    over up to ``cores`` replicas, whatever the model's size and the machine's core count (see
+    scratch.engine.data_parallel.replica_count). The floor of samples per replica is not patched:
+    it is the module's own ``MIN_SAMPLES_PER_REPLICA`` (8), so only batches of 16+ samples split."""
     from scratch.engine import data_parallel
 
     def force(cores):
         monkeypatch.setattr(data_parallel, "available_cores", lambda: cores)
         monkeypatch.setattr(data_parallel, "MIN_MULTIPLY_ADDS_PER_SAMPLE", 0)
-        monkeypatch.setattr(data_parallel, "MIN_SAMPLES_PER_REPLICA", 8)
     return force

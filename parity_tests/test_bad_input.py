@@ -1,8 +1,8 @@
 """Bad input: every case raises ``ValueError``/``TypeError`` (``FileNotFoundError``/``FileExistsError``
 for files) whose message starts with the argument's name, says what was expected and shows what
 came; and where state could change, nothing changed (weights, optimizer iterations and slots,
-History, files). No TensorFlow needed: the truth here is the kit's contract (DESIGN.md, "Rules of
-the house") and Keras's documented behaviour (KERAS_SEMANTICS §6.4, §6.5, §10.15).
+History, files). No TensorFlow needed: the truth here is that contract, and Keras's behaviour as
+its source shows it, cited at the tests that rely on it (where the kit is stricter, it says so).
 """
 import os
 import re
@@ -97,7 +97,8 @@ CALL_CASES = [
      "validation_split", "1.5"),
     ("fit-validation-split-string", "fit", dict(x=X, y=Y, validation_split="0.2"), TypeError,
      "validation_split", "'0.2'"),
-    # floor(n·(1 − split)) of 0 or n leaves one side empty (KERAS_SEMANTICS §6.6)
+    # split_at = floor(n·(1 − split)) of 0 or n leaves one side empty: Keras raises too
+    # (keras/src/trainers/data_adapters/array_slicing.py, train_validation_split)
     ("fit-validation-split-no-training-data", "fit", dict(x=X[:1], y=Y[:1], validation_split=0.5), ValueError,
      "validation_split", "no training", False),
     ("fit-validation-split-no-training-data-3", "fit", dict(x=X[:3], y=Y[:3], validation_split=0.9), ValueError,
@@ -274,7 +275,8 @@ SET_WEIGHTS_CASES = [
 @pytest.mark.parametrize("case", SET_WEIGHTS_CASES, ids=[c[0] for c in SET_WEIGHTS_CASES])
 def test_set_weights_is_atomic(case):
     """Count and every shape are checked before anything is assigned — stricter than Keras, which
-    assigns one by one (KERAS_SEMANTICS §6.4): a bad LAST array leaves the first layers untouched."""
+    assigns one by one (keras/src/layers/layer.py, ``Layer.set_weights``: each shape is checked
+    just before its assignment): a bad LAST array leaves the first layers untouched."""
     _, change, exception, argument, received = case
     model = two_layer_model()
     good = model.get_weights()
@@ -296,7 +298,8 @@ def test_layer_set_weights_is_atomic():
 # ----------------------------------------------------------------------------- weight files
 def test_load_weights_from_a_different_model_leaves_weights_untouched(tmp_path):
     """Only the SECOND Dense differs (2 vs 6 units): the first layer, which fits, must not be loaded
-    either (Keras would have loaded it: KERAS_SEMANTICS §6.4; the kit is atomic)."""
+    either (Keras would have loaded it: keras/src/saving/saving_lib.py, ``load_weights_only`` →
+    ``_load_state`` loads layer after layer and raises the failures at the end; the kit is atomic)."""
     path = str(tmp_path / "other.weights.h5")
     other = two_layer_model(second_units=6)
     other.set_weights([w + 5 for w in other.get_weights()])
@@ -371,7 +374,8 @@ def test_save_weights_without_overwrite_keeps_the_file(tmp_path):
 # ----------------------------------------------------------------------------- compile
 @pytest.mark.parametrize("method", ["fit", "evaluate"])
 def test_fit_and_evaluate_need_compile(method):
-    """Keras: ``ValueError("You must call `compile()` before using the model.")`` (§6.5)."""
+    """Keras: ``ValueError("You must call `compile()` before using the model.")``
+    (keras/src/trainers/trainer.py, ``Trainer._assert_compile_called``)."""
     model = make_model(compile_model=False)
     before = snapshot(model)
     assert_rejects(lambda: getattr(model, method)(X, Y, verbose=0), ValueError, method, "compile(", expects=False)

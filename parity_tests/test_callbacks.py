@@ -1,4 +1,5 @@
-"""EarlyStopping and ModelCheckpoint against Keras (KERAS_SEMANTICS §7).
+"""EarlyStopping and ModelCheckpoint against Keras (keras/src/callbacks/early_stopping.py,
+model_checkpoint.py and monitor_callback.py).
 
 1. Streams: the same injected ``val_loss``/``val_accuracy`` values drive the scratch and the Keras
    callback through fit's calls (``on_train_begin``, ``on_epoch_begin``/``on_epoch_end``…,
@@ -155,7 +156,8 @@ def test_early_stopping_matches_keras_on_injected_streams(twins, kwargs, stream,
 
 
 def test_early_stopping_cases_reach_the_documented_outcomes(twins, capsys, tmp_path, monkeypatch):
-    """A few §7.1 effects spelled out, so the table above cannot pass by both sides doing nothing."""
+    """A few EarlyStopping effects spelled out (patience, min_delta, baseline), so the table above
+    cannot pass by both sides doing nothing."""
     def outcome(case, kwargs, stream):
         (tmp_path / case).mkdir()
         return run_both(twins, "EarlyStopping", kwargs, stream, capsys, tmp_path / case, monkeypatch)[0]
@@ -382,12 +384,48 @@ def test_bad_save_freq_is_refused(save_freq):
         scratch.callbacks.ModelCheckpoint("ck.weights.h5", save_weights_only=True, save_freq=save_freq)
 
 
-def test_best_only_with_batch_frequency_works(tmp_path):
-    """Keras 3.15.1 fails here (direction unknown before the first epoch end); scratch does not."""
-    checkpoint = scratch.callbacks.ModelCheckpoint(str(tmp_path / "b{batch}.weights.h5"), monitor="loss",
-                                                   save_weights_only=True, save_best_only=True, save_freq=1)
-    fit_tiny(tiny_scratch_model(), [checkpoint], epochs=1)
-    assert "b1.weights.h5" in os.listdir(tmp_path)
+class BatchRecorder(scratch.callbacks.Callback):
+    """Notes, after every training batch, the checkpoint name it would get, the logged loss and the
+    model's weights at that moment."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        name = f"e{self.epoch + 1}b{batch + 1}.weights.h5"
+        self.seen.append((name, float(logs["loss"]), self.model.get_weights()))
+
+
+def test_best_only_with_batch_frequency_saves_each_new_best_loss(tmp_path):
+    """Keras 3.15.1 fails here (direction unknown before the first epoch end); scratch does not.
+    With ``save_freq=1`` and ``save_best_only``, a batch's weights are saved exactly when its logged
+    ``loss`` (the epoch's running mean so far) is below every value logged before it, across
+    epochs; each file holds the model's weights at that batch."""
+    checkpoint = scratch.callbacks.ModelCheckpoint(str(tmp_path / "e{epoch}b{batch}.weights.h5"),
+                                                   monitor="loss", save_weights_only=True,
+                                                   save_best_only=True, save_freq=1)
+    recorder = BatchRecorder()
+    rng = np.random.default_rng(3)
+    x, y = rng.standard_normal((24, 3)).astype(np.float32), rng.integers(0, 2, 24)
+    model = tiny_scratch_model()
+    model.fit(x, y, batch_size=4, epochs=3, shuffle=False, verbose=0, callbacks=[recorder, checkpoint])
+
+    best, expected = None, {}
+    for name, loss, weights in recorder.seen:
+        if best is None or np.float32(loss) < np.float32(best):  # the float32 test of monitor_callback
+            best, expected[name] = loss, weights
+    assert len(recorder.seen) == 18
+    assert 1 < len(expected) < len(recorder.seen), "the loss sequence must both improve and not"
+    assert sorted(os.listdir(tmp_path)) == sorted(expected)
+    for name, weights in expected.items():
+        reloaded = tiny_scratch_model()
+        reloaded.load_weights(str(tmp_path / name))
+        for a, b in zip(reloaded.get_weights(), weights, strict=True):
+            np.testing.assert_array_equal(a, b, err_msg=name)
 
 
 @pytest.mark.parametrize("argument", ["patience", "start_from_epoch"])

@@ -12,22 +12,9 @@ from parity_tests.compare import assert_close
 from parity_tests.test_conv_layers import SharedMaskDropout
 from parity_tests.tolerances import FORWARD_ATOL, FORWARD_RTOL, HISTORY_ATOL, TRAINING_ATOL
 import keras_ref
+from keras_ref.seed_models import seed_cnn  # the Conv2D/MaxPooling tutorial's model, 333,526 parameters
 import scratch
 from scratch import backend, layers
-
-
-def seed_cnn():
-    """The Conv2D/MaxPooling tutorial's model on 28x28x1 images (333,526 parameters)."""
-    return scratch.Sequential([
-        layers.Conv2D(32, 3, activation="relu", padding="same", input_shape=(28, 28, 1)),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(64, 3, activation="relu", padding="same"),
-        layers.MaxPooling2D(2),
-        layers.Flatten(),
-        layers.Dense(100, activation="relu"),
-        layers.Dropout(0.4),
-        layers.Dense(10, activation="softmax"),
-    ])
 
 
 def flowers_cnn(num_classes=5):
@@ -98,7 +85,8 @@ class NCHWFlatten(layers.Flatten):
 
 def test_flatten_order_after_conv_matches_keras():
     """Dense weights copied across a Conv → Flatten → Dense model predict the same as Keras, because
-    Flatten uses channels_last row-major order (KERAS_SEMANTICS §1.1). An NCHW flatten with the
+    Flatten uses channels_last row-major order (keras/src/layers/reshaping/flatten.py, ``Flatten.call``:
+    a plain reshape of (H, W, C) for channels_last data). An NCHW flatten with the
     same weights does NOT match — until the Dense kernel's rows are permuted to (c, h, w) order."""
     def model(flatten):
         return scratch.Sequential([layers.Conv2D(3, 3, activation="relu", input_shape=(7, 6, 2)),

@@ -3,7 +3,13 @@
 expected and shows what came — and nothing changed: a refused constructor consumes no automatic
 name (the counter behind ``conv2d``, ``conv2d_1``, … did not advance), a refused build leaves the
 layer unbuilt and weightless, a refused model ``add`` leaves the model as it was. No TensorFlow
-needed: the truth is the kit's contract (DESIGN.md) and Keras's rules (KERAS_SEMANTICS §1.5–1.8).
+needed: the truth is that contract and Keras's own checks, as its source has them:
+keras/src/layers/convolutional/base_conv.py (``BaseConv.__init__``: positive filters, no 0 in
+kernel_size or strides, no strides > 1 together with dilation_rate > 1),
+keras/src/utils/argument_validation.py (``standardize_padding``: "valid"/"same", any case),
+keras/src/layers/regularization/dropout.py (``Dropout.__init__``: 0 ≤ rate ≤ 1), and "same"
+padding that pads up to the window (output ceil(n / s), checked against TensorFlow in
+test_conv_ops.py).
 """
 import numpy as np
 import pytest

@@ -167,7 +167,7 @@ def test_maxpool2d_cpu_matches_reference(x_shape, pool_size, strides, padding, v
 
 # ----------------------------------------------------------------------------- padding helpers
 def test_same_padding_puts_the_odd_cell_at_the_bottom_right():
-    assert same_padding(28, 3, 2) == (0, 1)          # KERAS_SEMANTICS §1.5 example
+    assert same_padding(28, 3, 2) == (0, 1)          # TF's SAME: (14 − 1)·2 + 3 − 28 = 1, at the end
     assert same_padding(8, 2, 1) == (0, 1)           # even kernel, stride 1
     assert same_padding(7, 3, 2) == (1, 1)
     assert same_padding(6, 3, 1, dilation=2) == (2, 2)

@@ -6,7 +6,8 @@ then the MLP suite's helper (``assert_layer_matches_keras``) checks, on both bac
 shape vs the Keras layer's, parameter
 count, forward output, and the gradients of ``Σ output · upstream`` with respect to the input
 and every weight (``tf.GradientTape`` on the Keras side, ``layer.backward`` on ours), weights
-shared. Dropout: TensorFlow's masks come from its own RNG (KERAS_SEMANTICS §1.7), so the
+shared. Dropout: TensorFlow's masks come from its own RNG (keras/src/backend/tensorflow/random.py,
+``dropout``: ``tf.nn.experimental.stateless_dropout`` seeded by the layer's SeedGenerator), so the
 statistics are checked against the real Keras layer and a training step is compared bit for bit
 with a test-only Keras layer that runs TensorFlow's own dropout code on the mask our layer drew.
 Rescaling: bit for bit against Keras on uint8 input.
@@ -21,6 +22,7 @@ from parity_tests.tolerances import FORWARD_ATOL, FORWARD_RTOL, GRAD_ATOL, GRAD_
 import keras_ref
 import scratch
 from keras_ref.bridge import LAYER_MAP
+from keras_ref.seed_models import seed_cnn
 from scratch import backend, layers
 from scratch.gradcheck import check_gradient
 from tensorflow.python.ops import nn_ops  # TF's own dropout arithmetic, for the shared-mask layer
@@ -118,7 +120,8 @@ def test_maxpooling2d_matches_keras(args, kwargs, shape, backend_name):
                                         lambda: layers.MaxPooling2D(3, strides=1, padding="same")],
                          ids=["p2", "p3-s1-same-overlap"])
 def test_maxpooling2d_ties_route_like_keras(make_layer, backend_name):
-    """Many equal values per window: the gradient goes to the first maximum (KERAS_SEMANTICS §1.6)."""
+    """Many equal values per window: the gradient goes to the first maximum in row-major order, as
+    TensorFlow's MaxPoolGrad does for ``tf.nn.max_pool`` (which Keras's MaxPooling2D calls)."""
     backend.set_backend(backend_name)
     x = np.random.default_rng(3).integers(0, 2, size=(2, 6, 6, 2)).astype(np.float32)
     assert_layer_matches_keras(make_layer(), x)
@@ -304,7 +307,6 @@ def test_dropout_masks_follow_the_seeds():
 
 def test_dropout_in_the_seed_cnn_leaves_predict_deterministic():
     """Dropout(0.4) is inactive in predict/evaluate: repeated calls agree, and agree with Keras."""
-    from parity_tests.test_cnn_models import seed_cnn
     ours = seed_cnn()
     theirs = keras_ref.to_keras(ours)
     x = np.random.default_rng(3).random((6, 28, 28, 1), dtype=np.float32)

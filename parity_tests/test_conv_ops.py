@@ -3,7 +3,9 @@
 One helper per op runs the same computation in TensorFlow (inside a GradientTape, with a random
 upstream gradient) and in the scratch op, and compares shape, dtype, forward values and every
 gradient; the tables below are the cases. For padding "same" TensorFlow's own split (extra
-row/column at the bottom/right) is what Keras uses, so TF's op is the truth (KERAS_SEMANTICS §1.5).
+row/column at the bottom/right) is what Keras uses (keras/src/backend/tensorflow/nn.py, ``conv`` and
+``max_pool``, pass ``padding.upper()`` to ``tf.nn.convolution`` / ``tf.nn.max_pool``), so TF's op is
+the truth.
 """
 import numpy as np
 import pytest
@@ -137,7 +139,8 @@ def test_maxpool2d_matches_tensorflow(ops, x_shape, pool_size, strides, padding,
 
 @BACKENDS
 def test_maxpool2d_ties_route_to_the_first_maximum(ops):
-    # KERAS_SEMANTICS §1.6: window [[0, 2], [2, 2]] routes to the top-right 2; all equal -> top-left
+    # TF's MaxPoolGrad routes to the first maximum in row-major order: window [[0, 2], [2, 2]] to the
+    # top-right 2; all equal -> top-left
     x = np.array([[0, 2, 5, 5], [2, 2, 5, 5]], np.float32).reshape(1, 2, 4, 1)
     out, cache = ops.maxpool2d_forward(x, (2, 2), None, "valid")
     np.testing.assert_array_equal(out.reshape(-1), [2, 5])

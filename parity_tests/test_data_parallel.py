@@ -10,10 +10,10 @@ import pytest
 
 from parity_tests.compare import assert_close
 from parity_tests.keras_available import keras
-from parity_tests.test_cnn_models import seed_cnn
-from parity_tests.test_training import seed_mlp, teacher_data
+from parity_tests.test_training import teacher_data
 from parity_tests.tolerances import HISTORY_ATOL, TRAINING_ATOL
 import keras_ref
+from keras_ref.seed_models import seed_cnn, seed_mlp
 import scratch
 from scratch import backend, layers
 from scratch.engine.data_parallel import DataParallel, replica_count

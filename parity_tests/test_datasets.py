@@ -1,9 +1,11 @@
-"""scratch.datasets.fashion_mnist against independent truths (KERAS_SEMANTICS §9.1).
+"""scratch.datasets.fashion_mnist against independent truths: the IDX file format and the layout
+of Keras's loader (keras/src/datasets/fashion_mnist.py, ``load_data``).
 
 Synthetic IDX files written here with ``struct`` + ``gzip`` (not with the code under test) check
 parsing, every error path, the search order and the download (from a local HTTP server); the
-real Debian files, when installed, are checked against the published anchors, the SHA-256 table
-and Keras's own loader.
+real Debian files, when installed, are checked against known anchors (shapes, first labels, class
+counts), the SHA-256 table of the uncompressed files (``fashion_mnist.SHA256``) and Keras's own
+loader.
 """
 import gzip
 import hashlib
@@ -322,7 +324,7 @@ def test_real_shapes_dtypes_and_anchors(real):
     assert [a.shape for a in (x_train, y_train, x_test, y_test)] == [
         (60000, 28, 28), (60000,), (10000, 28, 28), (10000,)]
     assert all(a.dtype == np.uint8 for a in (x_train, y_train, x_test, y_test))
-    assert y_train[:10].tolist() == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]      # §9.1 anchor
+    assert y_train[:10].tolist() == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]      # the files' first ten labels
     assert np.bincount(y_train).tolist() == [6000] * 10
     assert np.bincount(y_test).tolist() == [1000] * 10
     assert fashion_mnist.CLASS_NAMES[y_train[0]] == "Ankle boot"
@@ -330,7 +332,8 @@ def test_real_shapes_dtypes_and_anchors(real):
 
 @needs_real_data
 def test_real_arrays_hash_to_the_published_checksums(real):
-    """Rebuild each IDX file from the arrays: lossless parsing reproduces §9.1's SHA-256 table."""
+    """Rebuild each IDX file from the arrays: lossless parsing reproduces the SHA-256 of each
+    uncompressed file (``fashion_mnist.SHA256``)."""
     (x_train, y_train), (x_test, y_test) = real
     for name, array in ((TRAIN_IMAGES, x_train), (TRAIN_LABELS, y_train),
                         (TEST_IMAGES, x_test), (TEST_LABELS, y_test)):
@@ -372,7 +375,8 @@ def _keras_load(tmp_path, monkeypatch):
 
 
 def _load_like_keras():
-    """§9.1's recipe, as a stand-in when Keras is absent: gunzip, skip 8/16 bytes, reshape."""
+    """Keras's recipe (keras/src/datasets/fashion_mnist.py, ``load_data``), as a stand-in when
+    Keras is absent: gunzip, skip the 8/16-byte header, reshape."""
     def read(name, offset):
         with gzip.open(os.path.join(REAL_DIR, name), "rb") as f:
             return np.frombuffer(f.read(), np.uint8, offset=offset)

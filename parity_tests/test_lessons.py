@@ -5,6 +5,7 @@ scratch and says so."""
 import importlib.util
 import json
 import os
+import statistics
 import subprocess
 import sys
 
@@ -74,6 +75,18 @@ def quick_run(request, tmp_path_factory):
     return lesson, out, completed
 
 
+def assert_epoch_times(stack, numbers):
+    """results.json's timings agree with each other, as lessons/common.py's ``Results.add`` writes
+    them: every epoch took some time, less than the whole run may; ``seconds_per_epoch`` is the
+    mean and ``median_seconds_per_epoch`` the median of the epoch times, which are stored rounded
+    to the millisecond (so each summary is within 0.5 ms of the one computed here)."""
+    seconds = numbers["epoch_seconds"]
+    assert seconds and all(0 < s < LESSON_TIMEOUT_S for s in seconds), (stack, seconds)
+    rounding = 5e-4 + 1e-9
+    assert abs(numbers["seconds_per_epoch"] - statistics.mean(seconds)) <= rounding, (stack, numbers)
+    assert abs(numbers["median_seconds_per_epoch"] - statistics.median(seconds)) <= rounding, (stack, numbers)
+
+
 @pytest.mark.skipif(not HAS_TENSORFLOW, reason="TensorFlow is not installed: pip install -e '.[keras]'")
 def test_quick_run_writes_every_plot_checkpoint_and_results(quick_run):
     lesson, out, completed = quick_run
@@ -106,7 +119,8 @@ def test_quick_run_both_stacks_learn(quick_run):
     for stack, numbers in stacks.items():
         assert numbers["epochs"] == 2
         assert numbers["test_accuracy"] >= QUICK_ACCURACY_FLOOR, (stack, numbers)
-        assert len(numbers["epoch_seconds"]) == 2 and numbers["seconds_per_epoch"] > 0
+        assert len(numbers["epoch_seconds"]) == 2
+        assert_epoch_times(stack, numbers)
 
 
 @pytest.mark.skipif(not HAS_TENSORFLOW, reason="TensorFlow is not installed: pip install -e '.[keras]'")

@@ -1,12 +1,17 @@
-"""Loss and metric parity with Keras 3 (TF backend), KERAS_SEMANTICS §3 and §5.
+"""Loss and metric parity with Keras 3 (TF backend): keras/src/losses/losses.py, whose
+crossentropies run keras/src/backend/tensorflow/nn.py (``categorical_crossentropy``,
+``sparse_categorical_crossentropy``, ``_get_logits``), and keras/src/metrics.
 
-1. Loss objects on NumPy arrays (no cached logits, so Keras clips: §3.1/§3.3) — values for every
+1. Loss objects on NumPy arrays (no cached logits, so Keras clips to [ε, 1 − ε]) — values for every
    reduction and the gradient of the reduced loss with respect to the predictions
    (``tf.GradientTape`` on the Keras loss), plus the closed forms log 3 and −log ε.
-2. The softmax-output rule at model level (§3.3): ``evaluate`` and one SGD step of ``fit`` on a
-   saturated softmax output follow the *logits* path, for the three forms of softmax output
-   layer and both crossentropies; a loss applied to a NumPy copy of the predictions clips.
-3. Metrics: ``"accuracy"`` resolved from the shapes as Keras does, names kept (``acc``), History
+2. The softmax-output rule at model level (``_get_logits``: a tensor made by Keras's softmax
+   carries its logits, ``_keras_logits``, and the loss starts from them): ``evaluate`` and one
+   SGD step of ``fit`` on a saturated softmax output follow the *logits* path, for the three
+   forms of softmax output layer and both crossentropies; a loss applied to a NumPy copy of the
+   predictions clips.
+3. Metrics: ``"accuracy"`` resolved from the shapes as Keras does (keras/src/trainers/compile_utils.py,
+   ``get_metric``), names kept (``acc``), History
    and ``evaluate`` keys and values.
 """
 import functools
@@ -91,7 +96,8 @@ def test_loss_matches_keras(name, form, from_logits, reduction, backend_name):
 
 @pytest.mark.parametrize("backend_name", backend.BACKENDS)
 def test_clipped_crossentropy_closed_forms(backend_name):
-    """§3.1: [0.2, 0.2, 0.2] → log 3 (renormalised), an exact 0 for the true class → 16.1181."""
+    """[0.2, 0.2, 0.2] → log 3 (renormalised), an exact 0 for the true class → −log ε + log(1 + ε)
+    = 16.1181 (both crossentropies clip to [ε, 1 − ε]; keras/src/backend/tensorflow/nn.py)."""
     backend.set_backend(backend_name)
     expected = [np.log(3), np.log(1 + EPS) - np.log(EPS)]
     for loss in [losses.SparseCategoricalCrossentropy(reduction="none"),
@@ -183,7 +189,7 @@ def test_softmax_output_evaluate_uses_logits(form, loss_name, backend_name):
     ours = model.evaluate(X, targets(loss_name, Y_SPARSE), verbose=0)
     assert_close(ours, their_loss, FORWARD_ATOL, FORWARD_RTOL, what="evaluate vs Keras")
     assert_close(ours, logits_path, FORWARD_ATOL, FORWARD_RTOL, what="evaluate vs logits closed form")
-    assert abs(their_loss - 20.36) < 0.01 and abs(clipped_path - 8.42) < 0.01  # §3.3's numbers
+    assert abs(their_loss - 20.36) < 0.01 and abs(clipped_path - 8.42) < 0.01  # closed forms: logits vs clipped path
     assert abs(ours - clipped_path) > 10
 
 

@@ -107,7 +107,7 @@ def test_layer_matches_keras(make_layer, shape, scale, backend_name):
                                         lambda: layers.Dense(3, activation="relu", use_bias=False)],
                          ids=["ReLU", "Activation-relu", "Dense-relu"])
 def test_relu_gradient_at_exact_zero_is_zero(make_layer, backend_name):
-    """TF's ReluGrad uses x > 0 (KERAS_SEMANTICS §1.3): exact zeros get no gradient."""
+    """TF's ReluGrad kernel (the gradient of ``tf.nn.relu``) uses x > 0: exact zeros get no gradient."""
     backend.set_backend(backend_name)
     x = np.array([[0.0, -1.0, 2.0], [0.0, 0.0, 3.0]], np.float32)
     layer = make_layer()
@@ -122,7 +122,8 @@ def test_relu_gradient_at_exact_zero_is_zero(make_layer, backend_name):
 
 @pytest.mark.parametrize("backend_name", backend.BACKENDS)
 def test_flatten_order_is_keras_channels_last(backend_name):
-    """Element (h, w, c) lands at (h·W + w)·C + c (KERAS_SEMANTICS §1.1), not in NCHW order."""
+    """Element (h, w, c) lands at (h·W + w)·C + c (keras/src/layers/reshaping/flatten.py,
+    ``Flatten.call``: a row-major reshape of channels_last data), not in NCHW order."""
     backend.set_backend(backend_name)
     x = np.arange(24, dtype=np.float32).reshape(1, 2, 3, 4)
     ours = layers.Flatten()(x)
@@ -171,7 +172,8 @@ def test_backward_from_logits_is_the_linear_part(activation, shape, backend_name
 
 @pytest.mark.parametrize("backend_name", backend.BACKENDS)
 def test_softmax_of_big_logits_is_stable(backend_name):
-    """[1000, 1000, −1000] → [0.5, 0.5, 0] (KERAS_SEMANTICS §1.4), no overflow to NaN."""
+    """[1000, 1000, −1000] → [0.5, 0.5, 0] as ``tf.nn.softmax`` gives (it subtracts the row maximum),
+    no overflow to NaN."""
     backend.set_backend(backend_name)
     x = np.array([[1000.0, 1000.0, -1000.0]], np.float32)
     ours = layers.Softmax()(x)

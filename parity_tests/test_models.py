@@ -9,17 +9,9 @@ from parity_tests.keras_available import keras
 from parity_tests.compare import assert_close
 from parity_tests.tolerances import FORWARD_ATOL, FORWARD_RTOL
 import keras_ref
+from keras_ref.seed_models import seed_mlp  # the basic-classification tutorial's model
 import scratch
 from scratch import layers
-
-
-def seed_mlp():
-    """The basic-classification tutorial's model."""
-    return scratch.Sequential([
-        layers.Flatten(input_shape=(28, 28)),
-        layers.Dense(128, activation="relu"),
-        layers.Dense(10, activation="softmax"),
-    ])
 
 
 def hands_on_mlp():

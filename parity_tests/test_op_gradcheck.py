@@ -7,6 +7,7 @@ gradient; per-sample losses are weighted by random ``w``) so that the analytic b
 gives ``∂f/∂input`` directly; :func:`scratch.gradcheck.check_gradient` compares it with
 ``(f(x + h) − f(x − h)) / 2h`` under ``GRADCHECK_RTOL``.
 """
+import ast
 import copy
 import inspect
 import pathlib
@@ -93,7 +94,8 @@ def test_activation_gradients(name, make_x):
 
 
 def test_relu_gradient_is_zero_at_exact_zero():
-    """TF's ReluGrad: ``x > 0`` (KERAS_SEMANTICS §1.3); the one-sided difference from the left is 0."""
+    """TF's ReluGrad kernel (the gradient of ``tf.nn.relu``, which Keras's relu calls) passes the
+    gradient where ``x > 0``; the one-sided difference from the left is 0."""
     x = np.array([[0.0, -0.0, 1.0, -1.0]])
     grad = ref.relu_backward(np.ones_like(x), ref.relu_forward(x))
     np.testing.assert_array_equal(grad, [[0.0, 0.0, 1.0, 0.0]])
@@ -235,7 +237,9 @@ def test_saturated_true_class_has_zero_gradient_everywhere():
 
 
 def test_crossentropy_from_probs_closed_forms():
-    """KERAS_SEMANTICS §3.1: the sparse form renormalises; an exact 0 costs −log ε = 16.1181."""
+    """As keras/src/backend/tensorflow/nn.py computes them from probabilities: the sparse form
+    clips to [ε, 1 − ε] and renormalises (log, then ``tf.nn.sparse_softmax_cross_entropy_with_logits``);
+    an exact 0 costs −log ε + log(1 + ε) = 16.1181. The categorical form divides by the row sum."""
     loss, _ = ref.sparse_crossentropy_from_probs(np.array([[0.2, 0.2, 0.2], [0.0, 1.0, 0.0]]), np.array([0, 0]))
     np.testing.assert_allclose(loss, [np.log(3), -np.log(EPS) + np.log(1 + EPS)], rtol=1e-12)
     np.testing.assert_allclose(loss[1], 16.1181, atol=1e-4)
@@ -356,9 +360,30 @@ def assert_same(ours, theirs, what):
                      check_dtype=isinstance(theirs, np.ndarray) and theirs.dtype.kind == "f")
 
 
+def conv_test_coverage(path=CONV_TESTS):
+    """What ``test_conv_ops.py`` exercises, read from its source (importing it would load
+    TensorFlow): the names it calls as ``ops.<name>``, and whether ``ops`` is parametrized over
+    both ``[reference, cpu]``."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    called = {node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+              and isinstance(node.value, ast.Name) and node.value.id == "ops"}
+    both_backends = any(
+        isinstance(node, ast.Call) and len(node.args) == 2 and isinstance(node.args[0], ast.Constant)
+        and node.args[0].value == "ops" and isinstance(node.args[1], (ast.List, ast.Tuple))
+        and {getattr(e, "id", None) for e in node.args[1].elts} == {"reference", "cpu"}
+        for node in ast.walk(tree))
+    return called, both_backends
+
+
 def test_every_shared_op_has_a_case():
     missing = [name for name in SHARED_OPS if name not in OP_ARGS]
-    assert CONV_TESTS.exists(), "the conv/pool ops are compared cpu vs reference there"
+    conv_shared = [name for name in SHARED_OPS if name in CONV_OPS]
+    called, both_backends = conv_test_coverage()
+    assert conv_shared, "the conv/pool ops are missing from cpu.py or reference.py"
+    assert both_backends, f"{CONV_TESTS.name} must run its cases on ops = reference and cpu"
+    untested = [name for name in conv_shared if name not in called]
+    assert not untested, (f"the shared conv/pool ops {untested} are skipped by test_cpu_op_equals_reference "
+                          f"but never called as ops.<name> in {CONV_TESTS.name}")
     assert not missing, f"add input cases to OP_ARGS for the ops {missing} (defined by cpu.py and reference.py)"
     assert {"dense_forward", "relu_backward", "softmax_forward",
             "sparse_crossentropy_from_probs"} <= set(SHARED_OPS)

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import scratch
+from keras_ref.seed_models import seed_layers
 from scratch import plotting
 from scratch.summary import format_shape
 
@@ -35,20 +36,10 @@ def _history(epochs, offset=0.0):
 
 
 def _cnn(extra_layers=()):
-    """A built scratch CNN: lesson 03's model after a Rescaling and ``extra_layers``."""
-    layers = scratch.layers
-    return scratch.Sequential([
-        layers.Rescaling(1 / 255, input_shape=(28, 28, 1)),
-        *extra_layers,
-        layers.Conv2D(32, 3, activation="relu", padding="same"),
-        layers.MaxPooling2D(2),
-        layers.Conv2D(64, 3, activation="relu", padding="same"),
-        layers.MaxPooling2D(2),
-        layers.Flatten(),
-        layers.Dense(100, activation="relu"),
-        layers.Dropout(0.4),
-        layers.Dense(10, activation="softmax"),
-    ])
+    """A built scratch CNN: the seed CNN's layers (lesson 03's model) after a Rescaling and
+    ``extra_layers``."""
+    return scratch.Sequential([scratch.layers.Rescaling(1 / 255, input_shape=(28, 28, 1)),
+                               *extra_layers, *seed_layers("scratch", "cnn")])
 
 
 def _assert_only_png(folder, name):

@@ -1,4 +1,4 @@
-"""scratch.progbar writes the same bytes as ``keras.utils.Progbar`` (KERAS_SEMANTICS §8).
+"""scratch.progbar writes the same bytes as ``keras.utils.Progbar`` (keras/src/utils/progbar.py).
 
 Both bars are driven by the same script of ``(time, current, values, finalize)`` updates on the
 same fake clock (Keras's module sees it through a patched ``time``), and stdout is compared
@@ -148,7 +148,8 @@ def test_silent_bar_prints_nothing(capsys):
 
 @needs_keras
 def test_documented_final_line(monkeypatch, capsys):
-    """The exact bytes quoted in KERAS_SEMANTICS §8, and the padding/throttle rules."""
+    """The exact bytes ``Progbar.update`` (keras/src/utils/progbar.py) writes for this script,
+    spelled out, and the padding/throttle rules."""
     out = assert_same_bytes(monkeypatch, capsys, SCRIPTS["throttle_ms"][0], verbose=1, target=4, **FIT_MODE)
     frames = out.split("\r")
     assert frames[0] == ""  # the first frame starts with just "\r"

@@ -1,4 +1,5 @@
-"""scratch.summary draws the same text as Keras's ``model.summary(print_fn=...)`` (KERAS_SEMANTICS §6.3).
+"""scratch.summary draws the same text as Keras's ``model.summary(print_fn=...)``
+(keras/src/utils/summary_utils.py, ``print_summary``).
 
 The rows (names, shapes, counts) are read off real Keras models here; what is tested is the
 layout: widths, box characters, wrapping, totals, the optimizer line, title and line breaks.
@@ -9,6 +10,7 @@ import re
 import numpy as np
 import pytest
 
+from keras_ref.seed_models import build
 from scratch.summary import format_bytes, format_shape, format_summary, print_summary
 
 try:  # the Keras-free tests below still run without TensorFlow
@@ -21,10 +23,7 @@ needs_keras = pytest.mark.skipif(keras is None, reason="TensorFlow is not instal
 
 
 def _mlp():
-    return keras.Sequential(
-        [keras.Input((28, 28)), layers.Flatten(), layers.Dense(128, activation="relu"),
-         layers.Dense(10, activation="softmax")]
-    )
+    return build("keras", "mlp")
 
 
 def _deep_mlp():
@@ -35,12 +34,7 @@ def _deep_mlp():
 
 
 def _cnn():
-    return keras.Sequential(
-        [keras.Input((28, 28, 1)), layers.Conv2D(32, 3, padding="same", activation="relu"),
-         layers.MaxPooling2D(), layers.Conv2D(64, 3, padding="same", activation="relu"),
-         layers.MaxPooling2D(), layers.Flatten(), layers.Dense(100, activation="relu"),
-         layers.Dropout(0.4), layers.Dense(10, activation="softmax")]
-    )
+    return build("keras", "cnn")
 
 
 def _unbuilt():
@@ -165,7 +159,8 @@ def test_too_narrow_raises_like_keras(models, monkeypatch):
 
 
 def test_seed_mlp_text_as_documented(monkeypatch):
-    """The exact text of KERAS_SEMANTICS §6.3; runs without TensorFlow too."""
+    """The exact text Keras 3.15.1 prints for the seed MLP at 80 columns, spelled out; runs without
+    TensorFlow too."""
     monkeypatch.setenv("COLUMNS", "80")
     rows = [("flatten (Flatten)", "(None, 784)", 0), ("dense (Dense)", "(None, 128)", 100480),
             ("dense_1 (Dense)", "(None, 10)", 1290)]

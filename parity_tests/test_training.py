@@ -7,8 +7,9 @@ from parity_tests.keras_available import keras
 from parity_tests.compare import assert_close
 from parity_tests.tolerances import HISTORY_ATOL, TRAINING_ATOL
 import keras_ref
+from keras_ref.seed_models import seed_mlp
 import scratch
-from scratch import backend, layers
+from scratch import backend
 
 N_SAMPLES = 1000  # 32 steps per epoch at batch 32, the last one partial (8 samples)
 
@@ -20,14 +21,6 @@ def teacher_data(n=N_SAMPLES, seed=0):
     teacher = rng.standard_normal((784, 10))
     y = np.argmax((x.reshape(n, -1) / 255.0 - 0.5) @ teacher, axis=1)
     return x.astype(np.float32) / 255.0, y
-
-
-def seed_mlp():
-    return scratch.Sequential([
-        layers.Flatten(input_shape=(28, 28)),
-        layers.Dense(128, activation="relu"),
-        layers.Dense(10, activation="softmax"),
-    ])
 
 
 OPTIMIZERS = [
