@@ -25,7 +25,11 @@ from scratch.datasets.fashion_mnist import CLASS_NAMES
 
 def main():
     args = common.parse_args(__file__, epochs=25)
-    keras = common.import_keras(args)           # None when Keras is not wanted or not installed
+    # Each step below is a Keras line, then its scratch twin. The Keras lines run only when
+    # `keras` is not None: --only scratch never imports TensorFlow, and without TensorFlow
+    # installed the lesson says so and trains the scratch side alone.
+    keras = common.import_keras(args)
+    train_scratch = common.wants(args, "scratch")   # False with --only keras
 
     def out(name):
         return os.path.join(args.out, name)
@@ -76,11 +80,13 @@ def main():
 
     # ------------------------------------------------------------------------------------------
     common.section("3. Compile")
-    # The version of the tutorial: a softmax output and SparseCategoricalCrossentropy()
+    # This is the tutorial's earlier version: a softmax output and SparseCategoricalCrossentropy()
     # (from_logits=False). Even so, Keras's TensorFlow backend computes the loss from the logits
-    # that fed the softmax, for numerical stability (KERAS_SEMANTICS.md §3.3), and scratch does
-    # the same. (Today's TF tutorial ends in Dense(10) logits with from_logits=True and appends a
-    # Softmax layer for probabilities: the same numbers.)
+    # that fed the softmax, for numerical stability: `softmax` keeps its input as
+    # `output._keras_logits`, and `sparse_categorical_crossentropy` takes it back through
+    # `_get_logits` (keras/src/backend/tensorflow/nn.py). scratch does the same. (Today's
+    # tutorial ends in Dense(10) logits with from_logits=True and appends a Softmax layer for
+    # probabilities: the same numbers.)
     if keras:
         keras_model.compile(optimizer="adam",
                             loss=keras.losses.SparseCategoricalCrossentropy(),
@@ -90,77 +96,71 @@ def main():
                           metrics=["accuracy"])
     print("optimizer='adam', loss=SparseCategoricalCrossentropy(), metrics=['accuracy'] on both")
 
-    # From here on the code is the same for both stacks: the scratch API is Keras's.
-    models = {}
-    if keras:
-        models["keras"] = keras_model
-    if common.wants(args, "scratch"):
-        models["scratch"] = scratch_model
-    callback_base = {"keras": keras.callbacks.Callback if keras else None,
-                     "scratch": scratch.callbacks.Callback}
-
     # ------------------------------------------------------------------------------------------
     common.section(f"4. Train: {args.epochs} epochs, the last 25% of the training images "
                    "held out for validation")
-    results = common.Results(args, train_images=len(train_images), test_images=len(test_images))
-    histories, epoch_seconds = {}, {}
-    for stack, model in models.items():
-        print(f"\n{common.STACK_LABELS[stack]}:")
-        timer = common.epoch_timer(callback_base[stack])   # only for the comparison table
-        histories[stack] = model.fit(train_images, train_labels, epochs=args.epochs,
-                                     validation_split=0.25, verbose=1, callbacks=[timer])
-        epoch_seconds[stack] = timer.seconds
+    # The timers only measure seconds per epoch for the comparison table.
+    if keras:
+        print("Keras:")
+        keras_timer = common.epoch_timer(keras.callbacks.Callback)
+        keras_history = keras_model.fit(train_images, train_labels, epochs=args.epochs,
+                                        validation_split=0.25, callbacks=[keras_timer])
+    if train_scratch:
+        print("scratch:")
+        scratch_timer = common.epoch_timer(scratch.callbacks.Callback)
+        scratch_history = scratch_model.fit(train_images, train_labels, epochs=args.epochs,
+                                            validation_split=0.25, callbacks=[scratch_timer])
 
     # ------------------------------------------------------------------------------------------
     common.section("5. Evaluate on the test set")
-    for stack, model in models.items():
-        print(f"{common.STACK_LABELS[stack]}:")
-        test_loss, test_acc = model.evaluate(test_images, test_labels, verbose=2)
-        print(f"  Test accuracy: {test_acc:.4f}")
-        results.add(stack, histories[stack], test_loss, test_acc, epoch_seconds[stack])
+    if keras:
+        print("Keras:")
+        keras_test_loss, keras_test_acc = keras_model.evaluate(test_images, test_labels,
+                                                               verbose=2)
+    if train_scratch:
+        print("scratch:")
+        scratch_test_loss, scratch_test_acc = scratch_model.evaluate(test_images, test_labels,
+                                                                     verbose=2)
 
     # ------------------------------------------------------------------------------------------
     common.section("6. Predict")
-    predictions = {}
-    for stack, model in models.items():
-        label = common.STACK_LABELS[stack]
-        predictions[stack] = model.predict(test_images, verbose=0)   # (N, 10) probabilities
-        first = predictions[stack][0]
-        print(f"{label}: first test image -> {np.round(first, 2)}\n"
-              f"    predicted {np.argmax(first)} ({class_names[np.argmax(first)]}), "
-              f"true {test_labels[0]} ({class_names[test_labels[0]]})")
+    # predict gives each image the softmax's 10 probabilities, one per class: an (N, 10) array.
+    print("The first test image:")
+    if keras:
+        keras_predictions = keras_model.predict(test_images, verbose=0)
+        common.print_prediction("keras", keras_predictions[0], test_labels[0], class_names)
+    if train_scratch:
+        scratch_predictions = scratch_model.predict(test_images, verbose=0)
+        common.print_prediction("scratch", scratch_predictions[0], test_labels[0], class_names)
 
-        # One image: models work on batches, so make it a batch of one, shape (1, 28, 28).
-        img = np.expand_dims(test_images[1], 0)
-        predictions_single = model.predict(img, verbose=0)
-        print(f"    one image {img.shape} -> predicted class {np.argmax(predictions_single[0])} "
-              f"({class_names[np.argmax(predictions_single[0])]}), true "
-              f"{test_labels[1]} ({class_names[test_labels[1]]})")
-        plots.append(plotting.plot_prediction_bars(
-            predictions_single, class_names, out(f"single_prediction_{stack}.png"),
-            true_label=test_labels[1],
-            title=f"{label}: test image 1, given as a batch of one"))
+    # One image: models work on batches, so make it a batch of one, shape (1, 28, 28).
+    img = np.expand_dims(test_images[1], 0)
+    print(f"\nTest image 1 alone, as a batch of shape {img.shape}:")
+    if keras:
+        keras_predictions_single = keras_model.predict(img, verbose=0)
+        common.print_prediction("keras", keras_predictions_single[0], test_labels[1], class_names)
+        plots.append(common.plot_single_prediction(args, "keras", keras_predictions_single,
+                                                   test_labels[1], class_names, image_index=1))
+    if train_scratch:
+        scratch_predictions_single = scratch_model.predict(img, verbose=0)
+        common.print_prediction("scratch", scratch_predictions_single[0], test_labels[1],
+                                class_names)
+        plots.append(common.plot_single_prediction(args, "scratch", scratch_predictions_single,
+                                                   test_labels[1], class_names, image_index=1))
 
     # ------------------------------------------------------------------------------------------
     common.section("7. Compare")
+    results = common.Results(args, train_images=len(train_images), test_images=len(test_images))
+    if keras:
+        results.add("keras", keras_history, keras_test_loss, keras_test_acc,
+                    keras_timer.seconds, keras_predictions)
+    if train_scratch:
+        results.add("scratch", scratch_history, scratch_test_loss, scratch_test_acc,
+                    scratch_timer.seconds, scratch_predictions)
     results.print_table()
-
-    # Solid lines = scratch, dashed = Keras (the order of this dict).
-    curves = {common.STACK_LABELS[s]: histories[s] for s in ("scratch", "keras") if s in histories}
-    plots.append(plotting.plot_history(
-        curves, out("training_curves.png"),
-        title=f"Lesson 01 — Adam, {args.epochs} epochs"))
-    for stack in models:
-        label = common.STACK_LABELS[stack]
-        accuracy = results.stacks[stack]["test_accuracy"]
-        plots.append(plotting.plot_predictions(
-            test_images, test_labels, predictions[stack], class_names,
-            out(f"predictions_{stack}.png"), title=f"{label}: the first 15 test images"))
-        plots.append(plotting.plot_confusion_matrix(
-            test_labels, predictions[stack], class_names, out(f"confusion_matrix_{stack}.png"),
-            title=f"{label}: test set, accuracy {accuracy:.1%}"))
-
-    common.finish(args, plots, results.save(plots))
+    plots += results.plot(test_images, test_labels, class_names,
+                          title=f"Lesson 01 — Adam, {args.epochs} epochs")
+    common.finish(results, plots)
 
 
 if __name__ == "__main__":

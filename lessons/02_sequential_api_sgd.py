@@ -26,7 +26,11 @@ from scratch.datasets import fashion_mnist
 
 def main():
     args = common.parse_args(__file__, epochs=30)
-    keras = common.import_keras(args)           # None when Keras is not wanted or not installed
+    # Each step below is a Keras line, then its scratch twin. The Keras lines run only when
+    # `keras` is not None: --only scratch never imports TensorFlow, and without TensorFlow
+    # installed the lesson says so and trains the scratch side alone.
+    keras = common.import_keras(args)
+    train_scratch = common.wants(args, "scratch")   # False with --only keras
 
     def out(name):
         return os.path.join(args.out, name)
@@ -92,16 +96,20 @@ def main():
 
     # A layer's weights, Keras's layout on both sides: kernel (inputs, units), then bias (units,).
     # The kernel starts Glorot-uniform random (breaking the symmetry), the bias at zero.
-    models = {"keras": keras_model} if keras else {}
-    models["scratch"] = scratch_model
-    for stack, model in models.items():
-        hidden1 = model.layers[1]
-        weights, biases = hidden1.get_weights()
-        print(f"{common.STACK_LABELS[stack]:8} model.layers[1] is '{hidden1.name}': "
-              f"weights {weights.shape}, biases {biases.shape}, "
-              f"weights[0, :3] = {np.round(weights[0, :3], 4)}")
-    if not common.wants(args, "scratch"):
-        del models["scratch"]        # --only keras: the scratch model only lent its weights
+    print()
+    if keras:
+        keras_hidden1 = keras_model.layers[1]
+        keras_weights, keras_biases = keras_hidden1.get_weights()
+        print(f"Keras    model.layers[1] is '{keras_hidden1.name}': weights {keras_weights.shape}, "
+              f"biases {keras_biases.shape}, weights[0, :3] = {np.round(keras_weights[0, :3], 4)}")
+    scratch_hidden1 = scratch_model.layers[1]
+    scratch_weights, scratch_biases = scratch_hidden1.get_weights()
+    print(f"scratch  model.layers[1] is '{scratch_hidden1.name}': weights {scratch_weights.shape}, "
+          f"biases {scratch_biases.shape}, weights[0, :3] = {np.round(scratch_weights[0, :3], 4)}")
+    if keras:
+        same = (np.array_equal(keras_weights, scratch_weights)
+                and np.array_equal(keras_biases, scratch_biases))
+        print(f"The two layers' weights and biases are {'identical' if same else 'DIFFERENT'}.")
 
     # ------------------------------------------------------------------------------------------
     common.section("3. Compile")
@@ -114,59 +122,60 @@ def main():
     print("loss='sparse_categorical_crossentropy', optimizer='sgd', metrics=['accuracy'] on both")
 
     # ------------------------------------------------------------------------------------------
-    # From here on the code is the same for both stacks: the scratch API is Keras's.
     common.section(f"4. Train: {args.epochs} epochs, validating on the {n_valid:,} held-out images")
-    callback_base = {"keras": keras.callbacks.Callback if keras else None,
-                     "scratch": scratch.callbacks.Callback}
-    results = common.Results(args, train_images=len(X_train), test_images=len(X_test))
-    histories, epoch_seconds = {}, {}
-    for stack, model in models.items():
-        print(f"\n{common.STACK_LABELS[stack]}:")
-        timer = common.epoch_timer(callback_base[stack])   # only for the comparison table
-        histories[stack] = model.fit(X_train, y_train, epochs=args.epochs,
-                                     validation_data=(X_valid, y_valid), verbose=1,
-                                     callbacks=[timer])
-        epoch_seconds[stack] = timer.seconds
+    # The timers only measure seconds per epoch for the comparison table.
+    if keras:
+        print("Keras:")
+        keras_timer = common.epoch_timer(keras.callbacks.Callback)
+        keras_history = keras_model.fit(X_train, y_train, epochs=args.epochs,
+                                        validation_data=(X_valid, y_valid),
+                                        callbacks=[keras_timer])
+    if train_scratch:
+        print("scratch:")
+        scratch_timer = common.epoch_timer(scratch.callbacks.Callback)
+        scratch_history = scratch_model.fit(X_train, y_train, epochs=args.epochs,
+                                            validation_data=(X_valid, y_valid),
+                                            callbacks=[scratch_timer])
 
     # ------------------------------------------------------------------------------------------
     common.section("5. Evaluate on the test set")
-    for stack, model in models.items():
-        print(f"{common.STACK_LABELS[stack]}:")
-        test_loss, test_accuracy = model.evaluate(X_test, y_test, verbose=1)
-        results.add(stack, histories[stack], test_loss, test_accuracy, epoch_seconds[stack])
+    if keras:
+        print("Keras:")
+        keras_test_loss, keras_test_accuracy = keras_model.evaluate(X_test, y_test)
+    if train_scratch:
+        print("scratch:")
+        scratch_test_loss, scratch_test_accuracy = scratch_model.evaluate(X_test, y_test)
 
     # ------------------------------------------------------------------------------------------
     common.section("6. Predict three new images")
     X_new, y_new = X_test[:3], y_test[:3]
     print(f"true classes: {np.array(class_names)[y_new]}")
-    probabilities = {}
-    for stack, model in models.items():
-        probabilities[stack] = model.predict(X_test, verbose=0)       # (N, 10), used for plots
-        y_proba = model.predict(X_new, verbose=0)
-        y_pred = np.argmax(y_proba, axis=-1)       # the book's old predict_classes(X_new)
-        print(f"{common.STACK_LABELS[stack]}:\n{y_proba.round(2)}\n"
-              f"  predicted classes {y_pred} = {np.array(class_names)[y_pred]}")
+    if keras:
+        keras_y_proba = keras_model.predict(X_new, verbose=0)
+        keras_y_pred = np.argmax(keras_y_proba, axis=-1)     # the book's old predict_classes(X_new)
+        print(f"Keras:\n{keras_y_proba.round(2)}\n"
+              f"  predicted classes {keras_y_pred} = {np.array(class_names)[keras_y_pred]}")
+        keras_test_proba = keras_model.predict(X_test, verbose=0)   # every test image, for plots
+    if train_scratch:
+        scratch_y_proba = scratch_model.predict(X_new, verbose=0)
+        scratch_y_pred = np.argmax(scratch_y_proba, axis=-1)
+        print(f"scratch:\n{scratch_y_proba.round(2)}\n"
+              f"  predicted classes {scratch_y_pred} = {np.array(class_names)[scratch_y_pred]}")
+        scratch_test_proba = scratch_model.predict(X_test, verbose=0)
 
     # ------------------------------------------------------------------------------------------
     common.section("7. Compare")
+    results = common.Results(args, train_images=len(X_train), test_images=len(X_test))
+    if keras:
+        results.add("keras", keras_history, keras_test_loss, keras_test_accuracy,
+                    keras_timer.seconds, keras_test_proba)
+    if train_scratch:
+        results.add("scratch", scratch_history, scratch_test_loss, scratch_test_accuracy,
+                    scratch_timer.seconds, scratch_test_proba)
     results.print_table()
-
-    # Solid lines = scratch, dashed = Keras (the order of this dict).
-    curves = {common.STACK_LABELS[s]: histories[s] for s in ("scratch", "keras") if s in histories}
-    plots.append(plotting.plot_history(
-        curves, out("training_curves.png"),
-        title=f"Lesson 02 — SGD, {args.epochs} epochs"))
-    for stack in models:
-        label = common.STACK_LABELS[stack]
-        accuracy = results.stacks[stack]["test_accuracy"]
-        plots.append(plotting.plot_predictions(
-            X_test, y_test, probabilities[stack], class_names, out(f"predictions_{stack}.png"),
-            title=f"{label}: the first 15 test images"))
-        plots.append(plotting.plot_confusion_matrix(
-            y_test, probabilities[stack], class_names, out(f"confusion_matrix_{stack}.png"),
-            title=f"{label}: test set, accuracy {accuracy:.1%}"))
-
-    common.finish(args, plots, results.save(plots))
+    plots += results.plot(X_test, y_test, class_names,
+                          title=f"Lesson 02 — SGD, {args.epochs} epochs")
+    common.finish(results, plots)
 
 
 if __name__ == "__main__":

@@ -29,9 +29,9 @@ from scratch.datasets.fashion_mnist import CLASS_NAMES
 
 SPLIT_SEED = 42          # the train/validation split: the same for both stacks and every --seed
 VALIDATION_FRACTION = 0.2
-PATIENCE = 2             # EarlyStopping: epochs without a better val_loss before stopping
 # The best-model files ModelCheckpoint writes into --out (section 4 says why they differ).
-CHECKPOINTS = {"keras": "best_model.keras", "scratch": "best_model.weights.h5"}
+KERAS_CHECKPOINT = "best_model.keras"
+SCRATCH_CHECKPOINT = "best_model.weights.h5"
 
 
 def keras_cnn(keras):
@@ -49,7 +49,8 @@ def keras_cnn(keras):
 
 
 def scratch_cnn():
-    """Its scratch twin: the same lines with ``scratch`` for ``keras``."""
+    """Its scratch twin: the same lines with ``scratch`` for ``keras``. A function, because
+    section 6 builds it a second time to load the best weights into."""
     return scratch.Sequential([
         scratch.layers.Conv2D(32, 3, activation="relu", padding="same", input_shape=(28, 28, 1)),
         scratch.layers.MaxPooling2D(2),
@@ -64,7 +65,11 @@ def scratch_cnn():
 
 def main():
     args = common.parse_args(__file__, epochs=20)
-    keras = common.import_keras(args)           # None when Keras is not wanted or not installed
+    # Each step below is a Keras line, then its scratch twin. The Keras lines run only when
+    # `keras` is not None: --only scratch never imports TensorFlow, and without TensorFlow
+    # installed the lesson says so and trains the scratch side alone.
+    keras = common.import_keras(args)
+    train_scratch = common.wants(args, "scratch")   # False with --only keras
 
     def out(name):
         return os.path.join(args.out, name)
@@ -107,9 +112,10 @@ def main():
 
     # ------------------------------------------------------------------------------------------
     common.section("2. Build the CNN: Keras, then its scratch twin")
-    scratch_model = scratch_cnn()
     if keras:
         keras_model = keras_cnn(keras)
+    scratch_model = scratch_cnn()
+    if keras:
         # Same architecture, same weight layouts (Conv2D kernels (3, 3, in, out), Dense (in, out)):
         # copy the scratch initial weights into Keras, so both stacks start from identical numbers.
         keras_model.set_weights(scratch_model.get_weights())
@@ -130,19 +136,15 @@ def main():
     common.section("3. Compile")
     # "adam" is Adam(learning_rate=0.001) on both sides. With a softmax output and
     # from_logits=False, Keras's TensorFlow backend still computes the loss from the logits under
-    # the softmax (KERAS_SEMANTICS.md §3.3), and scratch does the same.
+    # the softmax: `softmax` keeps its input as `output._keras_logits`, and
+    # `sparse_categorical_crossentropy` takes it back through `_get_logits`
+    # (keras/src/backend/tensorflow/nn.py). scratch does the same.
     if keras:
         keras_model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
                             metrics=["accuracy"])
     scratch_model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
                           metrics=["accuracy"])
     print("optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'] on both")
-
-    models = {}
-    if keras:
-        models["keras"] = keras_model
-    if common.wants(args, "scratch"):
-        models["scratch"] = scratch_model
 
     # ------------------------------------------------------------------------------------------
     common.section("4. Callbacks: keep the best model, stop when val_loss stops improving")
@@ -156,127 +158,106 @@ def main():
     #            scratch models have no serialised config, so to use the file you build the
     #            architecture in code again and call load_weights().
     # EarlyStopping(patience=2) ends training after 2 epochs without a better val_loss, and
-    # restore_best_weights=True puts the best epoch's weights back at the end (in Keras 3 even
-    # when training was not stopped early, KERAS_SEMANTICS.md §7.1). So afterwards the model in
-    # memory and the checkpoint on disk hold the same weights.
-    callbacks = {}
+    # restore_best_weights=True puts the best epoch's weights back at the end — in Keras 3 even
+    # when training was not stopped early: EarlyStopping.on_train_end restores whenever it holds
+    # best weights (keras/src/callbacks/early_stopping.py). So afterwards the model in memory and
+    # the checkpoint on disk hold the same weights.
     if keras:
-        callbacks["keras"] = [
-            keras.callbacks.ModelCheckpoint(out(CHECKPOINTS["keras"]), save_best_only=True),
-            keras.callbacks.EarlyStopping(patience=PATIENCE, restore_best_weights=True),
-            common.epoch_timer(keras.callbacks.Callback),    # only for the comparison table
-        ]
-    callbacks["scratch"] = [
-        scratch.callbacks.ModelCheckpoint(out(CHECKPOINTS["scratch"]), save_weights_only=True,
-                                          save_best_only=True),
-        scratch.callbacks.EarlyStopping(patience=PATIENCE, restore_best_weights=True),
-        common.epoch_timer(scratch.callbacks.Callback),
-    ]
-    print(f"Keras:   ModelCheckpoint('{CHECKPOINTS['keras']}', save_best_only=True), "
-          f"EarlyStopping(patience={PATIENCE}, restore_best_weights=True)\n"
-          f"scratch: ModelCheckpoint('{CHECKPOINTS['scratch']}', save_weights_only=True, "
-          f"save_best_only=True), the same EarlyStopping")
+        keras_checkpoint = keras.callbacks.ModelCheckpoint(out(KERAS_CHECKPOINT),
+                                                           save_best_only=True)
+        keras_early_stopping = keras.callbacks.EarlyStopping(patience=2,
+                                                             restore_best_weights=True)
+        print(f"Keras:   ModelCheckpoint('{KERAS_CHECKPOINT}', save_best_only=True), "
+              "EarlyStopping(patience=2, restore_best_weights=True)")
+    scratch_checkpoint = scratch.callbacks.ModelCheckpoint(out(SCRATCH_CHECKPOINT),
+                                                           save_weights_only=True,
+                                                           save_best_only=True)
+    scratch_early_stopping = scratch.callbacks.EarlyStopping(patience=2,
+                                                             restore_best_weights=True)
+    print(f"scratch: ModelCheckpoint('{SCRATCH_CHECKPOINT}', save_weights_only=True, "
+          "save_best_only=True), EarlyStopping(patience=2, restore_best_weights=True)")
 
     # ------------------------------------------------------------------------------------------
-    # From here on the code is the same for both stacks: the scratch API is Keras's.
     common.section(f"5. Train: up to {args.epochs} epochs, validating on the {len(x_val):,} "
                    "held-out images")
-    results = common.Results(args, train_images=len(x_train), test_images=len(x_test))
-    histories, epoch_seconds = {}, {}
-    for stack, model in models.items():
-        print(f"\n{common.STACK_LABELS[stack]}:")
-        _, early_stopping, timer = callbacks[stack]
-        histories[stack] = model.fit(x_train, y_train, epochs=args.epochs,
-                                     validation_data=(x_val, y_val), verbose=1,
-                                     callbacks=callbacks[stack])
-        epoch_seconds[stack] = timer.seconds
-        epochs_run = len(histories[stack].history["loss"])
-        best_epoch = early_stopping.best_epoch + 1          # the callbacks count from 0
-        stopped = early_stopping.stopped_epoch > 0
-        print(f"{plural(epochs_run, 'epoch')}, {'stopped early' if stopped else 'no early stop'}; "
-              f"best val_loss {min(histories[stack].history['val_loss']):.4f} at epoch "
-              f"{best_epoch}, whose weights are restored")
+    # The timers only measure seconds per epoch for the comparison table.
+    if keras:
+        print("Keras:")
+        keras_timer = common.epoch_timer(keras.callbacks.Callback)
+        keras_history = keras_model.fit(
+            x_train, y_train, epochs=args.epochs, validation_data=(x_val, y_val),
+            callbacks=[keras_checkpoint, keras_early_stopping, keras_timer])
+        common.print_early_stopping("keras", keras_history, keras_early_stopping)
+    if train_scratch:
+        print("scratch:")
+        scratch_timer = common.epoch_timer(scratch.callbacks.Callback)
+        scratch_history = scratch_model.fit(
+            x_train, y_train, epochs=args.epochs, validation_data=(x_val, y_val),
+            callbacks=[scratch_checkpoint, scratch_early_stopping, scratch_timer])
+        common.print_early_stopping("scratch", scratch_history, scratch_early_stopping)
 
     # ------------------------------------------------------------------------------------------
     common.section("6. The best checkpoint, loaded back")
-    for stack, model in models.items():
-        if stack == "keras":
-            best = keras.models.load_model(out(CHECKPOINTS["keras"]))   # architecture: the file
-        else:
-            best = scratch_cnn()                                       # architecture: code
-            best.load_weights(out(CHECKPOINTS["scratch"]))
-        same = all(np.array_equal(a, b) for a, b in zip(best.get_weights(), model.get_weights()))
-        print(f"{common.STACK_LABELS[stack]:8} {CHECKPOINTS[stack]}: "
-              f"{len(best.get_weights())} arrays, "
-              f"{'identical to' if same else 'DIFFERENT from'} the restored model's weights")
+    if keras:
+        keras_best = keras.models.load_model(out(KERAS_CHECKPOINT))   # architecture: the file
+        common.print_same_weights("keras", KERAS_CHECKPOINT, keras_best, keras_model)
+    if train_scratch:
+        scratch_best = scratch_cnn()                                  # architecture: code
+        scratch_best.load_weights(out(SCRATCH_CHECKPOINT))
+        common.print_same_weights("scratch", SCRATCH_CHECKPOINT, scratch_best, scratch_model)
 
     # ------------------------------------------------------------------------------------------
     common.section("7. Evaluate on the validation and the test set")
-    for stack, model in models.items():
-        print(f"{common.STACK_LABELS[stack]}:")
-        val_loss, val_accuracy = model.evaluate(x_val, y_val, verbose=0)
-        test_loss, test_accuracy = model.evaluate(x_test, y_test, verbose=2)
-        print(f"  validation accuracy {val_accuracy:.4f}, test accuracy {test_accuracy:.4f}")
-        results.add(stack, histories[stack], test_loss, test_accuracy, epoch_seconds[stack])
-        early_stopping = callbacks[stack][1]
-        results.stacks[stack].update({
-            "best_epoch": early_stopping.best_epoch + 1,          # 1-based, as the progress bar
-            "stopped_early": bool(early_stopping.stopped_epoch > 0),
-            "best_val_loss": float(val_loss),                    # evaluate of the restored weights
-            "best_val_accuracy": float(val_accuracy),
-            "checkpoint": CHECKPOINTS[stack],
-        })
+    if keras:
+        print("Keras:")
+        keras_val_loss, keras_val_accuracy = keras_model.evaluate(x_val, y_val, verbose=0)
+        keras_test_loss, keras_test_accuracy = keras_model.evaluate(x_test, y_test, verbose=2)
+        print(f"  validation accuracy {keras_val_accuracy:.4f}, "
+              f"test accuracy {keras_test_accuracy:.4f}")
+    if train_scratch:
+        print("scratch:")
+        scratch_val_loss, scratch_val_accuracy = scratch_model.evaluate(x_val, y_val, verbose=0)
+        scratch_test_loss, scratch_test_accuracy = scratch_model.evaluate(x_test, y_test,
+                                                                          verbose=2)
+        print(f"  validation accuracy {scratch_val_accuracy:.4f}, "
+              f"test accuracy {scratch_test_accuracy:.4f}")
 
     # ------------------------------------------------------------------------------------------
     common.section("8. Predict")
-    predictions = {}
-    for stack, model in models.items():
-        label = common.STACK_LABELS[stack]
-        predictions[stack] = model.predict(x_test, verbose=0)    # (N, 10) probabilities
-        # One image: models work on batches, so make it a batch of one, shape (1, 28, 28, 1).
-        image = np.expand_dims(x_test[0], 0)
-        single = model.predict(image, verbose=0)
-        print(f"{label}: test image 0 {image.shape} -> {np.round(single[0], 2)}\n"
-              f"    predicted {np.argmax(single)} ({class_names[np.argmax(single)]}), "
-              f"true {y_test[0]} ({class_names[y_test[0]]})")
-        plots.append(plotting.plot_prediction_bars(
-            single, class_names, out(f"single_prediction_{stack}.png"), true_label=y_test[0],
-            title=f"{label}: test image 0, given as a batch of one"))
+    # One image: models work on batches, so make it a batch of one, shape (1, 28, 28, 1).
+    image = np.expand_dims(x_test[0], 0)
+    print(f"Test image 0 alone, as a batch of shape {image.shape}:")
+    if keras:
+        keras_single = keras_model.predict(image, verbose=0)
+        common.print_prediction("keras", keras_single[0], y_test[0], class_names)
+        plots.append(common.plot_single_prediction(args, "keras", keras_single, y_test[0],
+                                                   class_names, image_index=0))
+        keras_predictions = keras_model.predict(x_test, verbose=0)   # every test image, for plots
+    if train_scratch:
+        scratch_single = scratch_model.predict(image, verbose=0)
+        common.print_prediction("scratch", scratch_single[0], y_test[0], class_names)
+        plots.append(common.plot_single_prediction(args, "scratch", scratch_single, y_test[0],
+                                                   class_names, image_index=0))
+        scratch_predictions = scratch_model.predict(x_test, verbose=0)
 
     # ------------------------------------------------------------------------------------------
     common.section("9. Compare")
+    results = common.Results(args, train_images=len(x_train), test_images=len(x_test))
+    if keras:
+        results.add("keras", keras_history, keras_test_loss, keras_test_accuracy,
+                    keras_timer.seconds, keras_predictions,
+                    early_stopping=keras_early_stopping, checkpoint=KERAS_CHECKPOINT,
+                    restored_val=(keras_val_loss, keras_val_accuracy))
+    if train_scratch:
+        results.add("scratch", scratch_history, scratch_test_loss, scratch_test_accuracy,
+                    scratch_timer.seconds, scratch_predictions,
+                    early_stopping=scratch_early_stopping, checkpoint=SCRATCH_CHECKPOINT,
+                    restored_val=(scratch_val_loss, scratch_val_accuracy))
     results.print_table()
-    print()
-    for stack in models:
-        numbers = results.stacks[stack]
-        print(f"{common.STACK_LABELS[stack]:8} ran {plural(numbers['epochs'], 'epoch')}, "
-              f"best at epoch {numbers['best_epoch']}; the restored weights score val loss "
-              f"{numbers['best_val_loss']:.4f}, val accuracy {numbers['best_val_accuracy']:.4f}")
-    print('(The "final" rows above are from the last epoch; evaluate used the restored best.)')
-
-    # Solid lines = scratch, dashed = Keras (the order of this dict).
-    curves = {common.STACK_LABELS[s]: histories[s] for s in ("scratch", "keras") if s in histories}
-    plots.append(plotting.plot_history(
-        curves, out("training_curves.png"),
-        title=f"Lesson 03 — CNN, Adam, up to {args.epochs} epochs with EarlyStopping"))
-    for stack in models:
-        label = common.STACK_LABELS[stack]
-        accuracy = results.stacks[stack]["test_accuracy"]
-        plots.append(plotting.plot_predictions(
-            x_test, y_test, predictions[stack], class_names, out(f"predictions_{stack}.png"),
-            title=f"{label}: the first 15 test images"))
-        plots.append(plotting.plot_confusion_matrix(
-            y_test, predictions[stack], class_names, out(f"confusion_matrix_{stack}.png"),
-            title=f"{label}: test set, accuracy {accuracy:.1%}"))
-
-    common.finish(args, plots, results.save(plots))
-    print("Best models:")
-    for stack in models:
-        print(f"  {CHECKPOINTS[stack]}")
-
-
-def plural(count, noun):
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+    plots += results.plot(x_test, y_test, class_names,
+                          title=f"Lesson 03 — CNN, Adam, up to {args.epochs} epochs "
+                                "with EarlyStopping")
+    common.finish(results, plots)
 
 
 if __name__ == "__main__":

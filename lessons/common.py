@@ -3,13 +3,17 @@ tutorial: the Keras line, then its scratch twin.
 
 What is here: the command line (``--epochs``, ``--quick``, ``--only``, ``--seed``, ``--out``), loading
 Fashion-MNIST once, importing Keras only when it is wanted (and going on without it when
-TensorFlow is not installed), timing each epoch, the side-by-side comparison table and the
-``results.json`` of a run.
+TensorFlow is not installed, with its start-up logs muted), timing each epoch, printing a
+prediction or a checkpoint check in a few words, the side-by-side comparison table, the plots
+that compare the stacks and the ``results.json`` of a run. What a lesson is about (building,
+compiling, fitting with callbacks, evaluating and predicting) stays in the lesson, one Keras line
+next to its scratch twin.
 
 Example (inside a lesson)::
 
     args = common.parse_args(__file__, epochs=25)
-    keras = common.import_keras(args)                 # None: train the scratch side only
+    keras = common.import_keras(args)                 # None: skip every Keras line
+    train_scratch = common.wants(args, "scratch")     # False with --only keras
     (x_train, y_train), (x_test, y_test) = common.load_data(args)
 """
 import argparse
@@ -31,6 +35,7 @@ if REPO_ROOT not in sys.path:
 
 import numpy as np  # noqa: E402
 
+from scratch import plotting  # noqa: E402
 from scratch.atomic import atomic_path  # noqa: E402
 from scratch.datasets import fashion_mnist  # noqa: E402
 
@@ -163,9 +168,53 @@ def epoch_timer(callback_base):
     return EpochTimer()
 
 
+# ---------------------------------------------------------------------------- printing
+def print_prediction(stack, probabilities, true_label, class_names):
+    """One image's 10 class probabilities, the predicted class and the true one, on two lines."""
+    predicted = int(np.argmax(probabilities))
+    print(f"{STACK_LABELS[stack] + ':':8} {np.round(probabilities, 2)}\n"
+          f"{'':8} predicted {predicted} ({class_names[predicted]}), "
+          f"true {true_label} ({class_names[true_label]})")
+
+
+def print_early_stopping(stack, history, early_stopping):
+    """How many epochs ran, whether EarlyStopping ended the run, and the epoch it restored."""
+    epochs_run = len(history.history["loss"])
+    stopped = early_stopping.stopped_epoch > 0
+    print(f"{STACK_LABELS[stack]}: {_plural(epochs_run, 'epoch')}, "
+          f"{'stopped early' if stopped else 'no early stop'}; best val_loss "
+          f"{min(history.history['val_loss']):.4f} at epoch {early_stopping.best_epoch + 1}, "
+          "whose weights are restored")
+
+
+def print_same_weights(stack, checkpoint, loaded_model, model):
+    """Whether a model loaded from ``checkpoint`` holds exactly the weights of ``model``."""
+    loaded, current = loaded_model.get_weights(), model.get_weights()
+    same = len(loaded) == len(current) and all(
+        np.array_equal(a, b) for a, b in zip(loaded, current))
+    print(f"{STACK_LABELS[stack]:8} {checkpoint}: {len(loaded)} arrays, "
+          f"{'identical to' if same else 'DIFFERENT from'} the restored model's weights")
+
+
+def _plural(count, noun):
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 # ---------------------------------------------------------------------------- results
 class Results:
-    """The numbers of one run for each stack: the comparison table and ``results.json``."""
+    """The numbers of one run for each stack: the comparison table, the comparison plots and
+    ``results.json``.
+
+    Example (the end of a lesson)::
+
+        results = common.Results(args, train_images=len(x_train), test_images=len(x_test))
+        results.add("keras", keras_history, keras_test_loss, keras_test_accuracy,
+                    keras_timer.seconds, keras_predictions)
+        results.add("scratch", ...)
+        results.print_table()
+        plots += results.plot(x_test, y_test, class_names, title="Lesson 01")
+        common.finish(results, plots)          # writes results.json
+    """
 
     ROWS = [("final train loss", "train_loss", "{:.4f}"),
             ("final train accuracy", "train_accuracy", "{:.4f}"),
@@ -179,12 +228,18 @@ class Results:
         self.args = args
         self.train_images = int(train_images)
         self.test_images = int(test_images)
-        self.stacks = {}
+        self.stacks = {}          # what results.json keeps, per stack
+        self.histories = {}       # for the training curves
+        self.predictions = {}     # (N, 10) test-set probabilities, for the plots
 
-    def add(self, stack, history, test_loss, test_accuracy, epoch_seconds):
-        """Record one stack's run: its History, its ``evaluate`` on the test set, its epoch times."""
+    def add(self, stack, history, test_loss, test_accuracy, epoch_seconds, predictions,
+            early_stopping=None, checkpoint=None, restored_val=None):
+        """Record one stack's run: its History, its ``evaluate`` on the test set, its epoch times
+        and its test-set ``predict``. With EarlyStopping (lesson 03) also the best epoch, the
+        checkpoint file and ``restored_val``, the (loss, accuracy) of the restored weights on the
+        validation set."""
         record = history.history
-        self.stacks[stack] = {
+        numbers = {
             "epochs": len(record["loss"]),
             "train_loss": float(record["loss"][-1]),
             "train_accuracy": float(record["accuracy"][-1]),
@@ -197,6 +252,17 @@ class Results:
             "median_seconds_per_epoch": float(np.median(epoch_seconds)),
             "epoch_seconds": [round(float(s), 3) for s in epoch_seconds],
         }
+        if early_stopping is not None:
+            numbers.update({
+                "best_epoch": early_stopping.best_epoch + 1,     # 1-based, as the progress bar
+                "stopped_early": bool(early_stopping.stopped_epoch > 0),
+                "best_val_loss": float(restored_val[0]),         # evaluate of the restored weights
+                "best_val_accuracy": float(restored_val[1]),
+                "checkpoint": checkpoint,
+            })
+        self.stacks[stack] = numbers
+        self.histories[stack] = history
+        self.predictions[stack] = predictions
 
     def accuracy_gap_points(self):
         """Test accuracy difference between the stacks in percentage points (None with one)."""
@@ -217,6 +283,35 @@ class Results:
                   "They start from the same weights but shuffle the batches differently, so they "
                   "differ a little:\nwithin about half a point after the full lessons (measured "
                   "0.2–0.5), more after a short --quick run.")
+        if any("best_epoch" in numbers for numbers in self.stacks.values()):
+            print()
+            for stack, numbers in self.stacks.items():
+                print(f"{STACK_LABELS[stack]:8} ran {_plural(numbers['epochs'], 'epoch')}, best "
+                      f"at epoch {numbers['best_epoch']}; the restored weights score val loss "
+                      f"{numbers['best_val_loss']:.4f}, val accuracy "
+                      f"{numbers['best_val_accuracy']:.4f}")
+            print('(The "final" rows above are from the last epoch; evaluate used the restored '
+                  'best.)')
+
+    def plot(self, images, labels, class_names, title):
+        """Draw training_curves.png (solid lines scratch, dashed Keras), and for each stack
+        predictions_<stack>.png (the first 15 test images) and confusion_matrix_<stack>.png.
+        Returns their paths."""
+        curves = {STACK_LABELS[s]: self.histories[s]
+                  for s in ("scratch", "keras") if s in self.histories}   # solid lines first
+        paths = [plotting.plot_history(curves, _out(self.args, "training_curves.png"),
+                                       title=title)]
+        for stack, probabilities in self.predictions.items():
+            label = STACK_LABELS[stack]
+            accuracy = self.stacks[stack]["test_accuracy"]
+            paths.append(plotting.plot_predictions(
+                images, labels, probabilities, class_names,
+                _out(self.args, f"predictions_{stack}.png"),
+                title=f"{label}: the first 15 test images"))
+            paths.append(plotting.plot_confusion_matrix(
+                labels, probabilities, class_names, _out(self.args, f"confusion_matrix_{stack}.png"),
+                title=f"{label}: test set, accuracy {accuracy:.1%}"))
+        return paths
 
     def save(self, plots):
         """Write ``results.json`` into ``args.out`` (atomically) and return its path."""
@@ -232,11 +327,23 @@ class Results:
             "plots": [os.path.basename(p) for p in plots],
             "versions": _versions(),
         }
-        path = os.path.join(self.args.out, "results.json")
+        path = _out(self.args, "results.json")
         with atomic_path(path) as temporary, open(temporary, "w") as stream:
             json.dump(results, stream, indent=2)
             stream.write("\n")
         return path
+
+
+def plot_single_prediction(args, stack, probabilities, true_label, class_names, image_index):
+    """single_prediction_<stack>.png: the bar chart of one image's 10 class probabilities."""
+    return plotting.plot_prediction_bars(
+        probabilities, class_names, _out(args, f"single_prediction_{stack}.png"),
+        true_label=true_label,
+        title=f"{STACK_LABELS[stack]}: test image {image_index}, given as a batch of one")
+
+
+def _out(args, name):
+    return os.path.join(args.out, name)
 
 
 def _versions():
@@ -248,9 +355,15 @@ def _versions():
     return versions
 
 
-def finish(args, plots, results_path):
-    """Tell the learner where the output went."""
+def finish(results, plots):
+    """Write ``results.json`` and tell the learner where the output went."""
+    results_path = results.save(plots)
     section("Output")
-    print(f"Plots and numbers are in {os.path.abspath(args.out)}:")
+    print(f"Plots and numbers are in {os.path.abspath(results.args.out)}:")
     for path in list(plots) + [results_path]:
         print(f"  {os.path.basename(path)}")
+    checkpoints = [n["checkpoint"] for n in results.stacks.values() if "checkpoint" in n]
+    if checkpoints:
+        print("Best models:")
+        for name in checkpoints:
+            print(f"  {name}")
