@@ -66,6 +66,8 @@ def find_document(name, citing_file):
 def test_every_cited_document_is_in_the_repository():
     missing = []
     for path, text in tracked_text_files():
+        if path == "parity_tests/test_repository.py":   # its own examples of bad citations
+            continue
         for name in set(MARKDOWN_FILE.findall(text)):
             if not find_document(name, path):
                 missing.append(f"{path}: {name}")
