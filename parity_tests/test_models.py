@@ -137,3 +137,15 @@ def test_bridge_refuses_unknown_layers():
         keras_ref.to_keras(scratch.Sequential([scratch.Input((3,)), Custom()]))
     with pytest.raises(TypeError, match="GaussianNoise.*supported layers"):
         keras_ref.from_keras(keras.Sequential([keras.Input((3,)), keras.layers.GaussianNoise(0.1)]))
+
+
+def test_calling_an_unbuilt_model_builds_it_and_computes_like_keras():
+    """``model(x)`` on a model without an input shape builds it from ``x`` (as Keras), gives
+    Keras's output on the same weights, and refuses a later input of another shape."""
+    x = np.random.default_rng(2).standard_normal((4, 3)).astype(np.float32)
+    ours = scratch.Sequential([layers.Dense(5, activation="relu"), layers.Dense(2, activation="softmax")])
+    out = ours(x)
+    theirs = keras_ref.to_keras(ours)
+    assert_close(out, theirs(x).numpy(), FORWARD_ATOL, FORWARD_RTOL, what="model(x)")
+    with pytest.raises(ValueError, match=r"expected input of shape \(None, 3\), received shape \(4, 6\)"):
+        ours(np.zeros((4, 6), np.float32))

@@ -217,8 +217,12 @@ class Sequential:
 
     def __call__(self, x, training=False):
         """Forward pass: ``x`` through every layer in order; each keeps what its backward needs.
-        x: (B, ...) -> (B, ...) outputs."""
+        x: (B, ...) -> (B, ...) outputs. Builds the model on its first input."""
         out = np.asarray(x, dtype=FLOATX)
+        if not self.built:
+            self.build((None,) + out.shape[1:])
+        elif out.shape[1:] != tuple(self.input_shape[1:]):
+            raise ValueError(f"{self.name}: expected input of shape {self.input_shape}, received shape {out.shape}")
         for layer in self.layers:
             out = layer.forward(out, training=training)
         return out
