@@ -7,7 +7,7 @@ enough, ``fit``, ``evaluate`` and ``predict`` on the cpu backend split the batch
 
     batch x[0:B] ─┬─ replica 0 (this thread):   model.compute_gradients(x[0:B/2], …) ─┐
                   └─ replica 1 (worker thread): replica.compute_gradients(x[B/2:B], …) ─┴─▶
-    variable.grad = Σ replica gradients (each rescaled to the whole batch's loss) ─▶ optimizer.apply (once)
+    variable.grad = Σ replica gradients (each scaled for the whole batch) ─▶ optimizer.apply (once)
 
 A replica is a shallow copy of the model whose layers are shallow copies too: they read the
 model's weight arrays (the optimizer updates them in place) through :class:`_MirroredVariable`
@@ -99,12 +99,17 @@ def replicate(layers):
     return twins
 
 
-def replicate_model(model, layers):
+def replicate_model(model, layers, engine):
     """A shallow copy of ``model`` on ``layers``, without an engine of its own (so that its
-    ``compute_gradients`` runs the plain forward, loss and backward)."""
+    ``compute_gradients`` runs the plain forward, loss and backward), whose loss scales its
+    gradient for ``engine``'s whole batch, not for its share: the replicas' gradients then
+    simply add up to the batch's (as the same products in one pass would)."""
     twin = copy.copy(model)
     twin.layers = layers
     twin.data_parallel = None
+    if model.loss is not None:
+        twin.loss = copy.copy(model.loss)
+        twin.loss.gradient_scale = lambda share_size: model.loss.gradient_scale(engine.batch_size)
     return twin
 
 
@@ -120,8 +125,9 @@ class DataParallel:
     def __init__(self, model, batch_size, count=None):
         self.model = model
         count = replica_count(model.layers, batch_size) if count is None else count
-        self.replicas = [replicate_model(model, model.layers)]   # replica 0: the model's own layers
-        self.replicas += [replicate_model(model, replicate(model.layers)) for _ in range(count - 1)]
+        self.batch_size = batch_size   # of the batch being split
+        self.replicas = [replicate_model(model, model.layers, self)]   # replica 0: the model's own layers
+        self.replicas += [replicate_model(model, replicate(model.layers), self) for _ in range(count - 1)]
         self._variables = [replica.trainable_variables for replica in self.replicas]
         self._stack = None
         self._pool = None
@@ -147,31 +153,31 @@ class DataParallel:
         """``model.compute_gradients(x, y)`` split over the replicas: each runs it on its share,
         and the whole batch's gradient lands in each model variable's ``.grad``.
         Returns (y_pred (B, ...), the whole batch's loss)."""
+        self.batch_size = len(x)
         shares = self._shares(len(x))
         self._preset_masks(len(x), shares)
         results = self._map(lambda replica, share: replica.compute_gradients(x[share], y[share]), shares)
-        # each replica's loss (and gradient) is its share's; rescale each to the whole batch's
-        loss = self.model.loss
-        factors = [loss.gradient_scale(len(x)) / loss.gradient_scale(share.stop - share.start)
-                   for share in shares]
-        for i, variable in enumerate(self._variables[0]):
-            total = variable.grad if factors[0] == 1 else variable.grad * FLOATX(factors[0])
-            for replica_variables, factor in zip(self._variables[1:len(shares)], factors[1:]):
-                total = total + (replica_variables[i].grad if factor == 1 else replica_variables[i].grad * FLOATX(factor))
-            variable.grad = total
-        losses = [r[1] for r in results]
+        for mirrors in zip(*self._variables[:len(shares)]):   # one model variable, as each replica sees it
+            total = mirrors[0].grad
+            for mirror in mirrors[1:]:
+                total = total + mirror.grad
+            mirrors[0].grad = total
+        losses = [loss_value for _, loss_value in results]
         if np.ndim(losses[0]):               # reduction="none": the per-sample values
             whole_loss = np.concatenate(losses)
-        else:
-            whole_loss = sum((FLOATX(part) * FLOATX(f) for part, f in zip(losses, factors)), FLOATX(0))
-        return np.concatenate([r[0] for r in results]), whole_loss
+        else:   # each replica's loss is its share's: weigh them as one pass over the batch would
+            loss = self.model.loss
+            whole_loss = FLOATX(0)
+            for value, share in zip(losses, shares):
+                whole_loss += FLOATX(value) * FLOATX(loss.gradient_scale(len(x)) / loss.gradient_scale(share.stop - share.start))
+        return np.concatenate([y_pred for y_pred, _ in results]), whole_loss
 
     def predict(self, x):
         """``model(x)`` split over the replicas; the last layer's ``logits`` (kept before a
         softmax) are gathered on the model's, as after one pass."""
         shares = self._shares(len(x))
         outputs = self._map(lambda replica, share: replica(x[share]), shares)
-        if len(shares) > 1 and self.model.layers[-1].logits is not None:
+        if len(shares) > 1 and getattr(self.model.layers[-1], "logits", None) is not None:
             self.model.layers[-1].logits = np.concatenate(
                 [replica.layers[-1].logits for replica in self.replicas[:len(shares)]])
         return np.concatenate(outputs)
