@@ -81,6 +81,8 @@ class Optimizer:
         self.apply_gradients([(variable.grad, variable) for variable in variables])
 
     def update_step(self, grad, variable, slots):
+        """Update ``variable.value`` in place from ``grad`` (same shape) and the variable's
+        ``slots`` (a dict of arrays: momentum, velocity, …), Keras's ``update_step``."""
         raise NotImplementedError
 
     def variable_count(self):
@@ -120,8 +122,8 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba 2015) as Keras 3's ``Adam.update_step`` writes it
     (keras/src/optimizers/adam.py): the bias correction folded into the step size
-    ``α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)``, and ``ε`` added to ``√v`` of the raw second moment (not to
-    the bias-corrected one of the paper: the two differ by up to 1e-4 early in training).
+    ``α = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ)``, and ``ε`` added to ``√v`` of the raw second moment (the paper adds it to the
+    bias-corrected one, which gives other numbers: test_textbook_adam_would_fail_the_tolerance).
 
     ``m ← m + (g − m)(1 − β₁)``, ``v ← v + (g² − v)(1 − β₂)``, AMSGrad: ``v̂ ← max(v̂, v)`` used
     in place of ``v``; ``w ← w − (m·α) / (√v + ε)``.

@@ -1,4 +1,9 @@
-"""Layer classes with Keras's names and constructor arguments."""
+"""Layer classes with Keras's names and constructor arguments, one family a file.
+
+A layer holds its weights and configuration, checks its input, and calls ``backend.ops.<name>``
+for the maths: read ``scratch/ops/reference.py`` under that name for the formula (the cpu
+backend computes the same numbers faster, in ``scratch/engine/cpu.py``).
+"""
 from scratch.layers.activation import Activation, ReLU, Softmax
 from scratch.layers.base import Input, Layer
 from scratch.layers.convolutional import Conv2D
