@@ -282,7 +282,7 @@ class Results:
             print(f"\nThe two stacks' test accuracies are {gap:.2f} percentage points apart.\n"
                   "They start from the same weights but shuffle the batches differently, so they "
                   "differ a little:\nwithin about half a point after the full lessons (measured "
-                  "0.2–0.5), more after a short --quick run.")
+                  "0.1–0.5), more after a short --quick run.")
         if any("best_epoch" in numbers for numbers in self.stacks.values()):
             print()
             for stack, numbers in self.stacks.items():
