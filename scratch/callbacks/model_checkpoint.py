@@ -19,11 +19,14 @@ Deliberate departures from Keras:
 
 * Atomic files: each checkpoint is written to a temporary name in the same folder and then
   renamed over the old one (``Sequential.save_weights`` → ``scratch.weights_io``), so a crash
-  mid-write leaves the previous good checkpoint in place, never a half-written file.
+  mid-write leaves the previous good checkpoint in place, never a half-written file; a disk
+  that fills up mid-save is an ``OSError`` (errno ENOSPC) naming the path (:mod:`scratch.atomic`).
 * Checked at ``fit`` start (``on_train_begin``), before any training step: the folder is
-  created if missing (Keras creates it at the first save) and must be writable, and a
-  placeholder-free ``filepath`` must not be an existing folder; otherwise an ``OSError`` naming
-  ``filepath``. Keras only fails at the first save, after a whole epoch of training.
+  created if missing (Keras creates it at the first save) and must be writable, a
+  placeholder-free ``filepath`` must not be an existing folder, and the file system must have
+  room for one checkpoint (the weights' bytes plus HDF5's overhead); otherwise an ``OSError``
+  naming ``filepath`` (errno ENOSPC for the room, with the bytes missing). Keras only fails at
+  the first save, after a whole epoch of training.
 * ``save_freq`` must be ``"epoch"`` or a positive integer (Keras takes 0 or negatives and then
   saves after every batch); and ``save_best_only`` works with an integer ``save_freq`` (Keras
   3.15.1 raises ``TypeError: 'NoneType' object is not callable`` there, because it decides the
@@ -36,6 +39,7 @@ Example::
     ...     "ckpt/best.weights.h5", save_weights_only=True, save_best_only=True)
     >>> history = model.fit(x, y, validation_split=0.2, epochs=5, callbacks=[checkpoint])  # doctest: +SKIP
 """
+import errno
 import numbers
 import os
 import tempfile
@@ -43,6 +47,8 @@ import warnings
 
 import numpy as np
 
+from scratch import weights_io
+from scratch.atomic import check_path
 from scratch.callbacks.monitor_callback import MonitorCallback
 
 WEIGHTS_SUFFIX = ".weights.h5"
@@ -54,7 +60,7 @@ class ModelCheckpoint(MonitorCallback):
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
         super().__init__(monitor, mode, initial_best=initial_value_threshold)
-        self.filepath = os.fspath(filepath)
+        self.filepath = check_path(filepath, "filepath")  # Keras: AttributeError on None
         self.verbose = verbose
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
@@ -178,6 +184,30 @@ class ModelCheckpoint(MonitorCallback):
         if "{" not in self.filepath and os.path.isdir(self.filepath):
             raise IsADirectoryError("filepath: please specify a non-directory filepath for "
                                     f"ModelCheckpoint. Filepath used is an existing directory: {self.filepath}")
+        self._check_free_space(folder)
+
+    def _check_free_space(self, folder):
+        """Fail before training when the first checkpoint cannot fit: the empty probe file above
+        needs no space. Needed: :func:`scratch.weights_io.estimated_file_size` (the arrays plus a
+        safe bound on HDF5's overhead), rounded up to whole blocks; the old file counts for
+        nothing, as the new one is written beside it before the rename."""
+        if not hasattr(os, "statvfs") or self.model is None:
+            return
+        try:
+            info = os.statvfs(folder)
+        except OSError:
+            return  # no figure to check against; the save itself reports a full disk
+        block = info.f_frsize or info.f_bsize or 1
+        needed = -(-weights_io.estimated_file_size(self.model) // block) * block
+        # root may also use the blocks a file system reserves for it
+        free_blocks = info.f_bfree if hasattr(os, "geteuid") and os.geteuid() == 0 else info.f_bavail
+        free = free_blocks * block
+        if free < needed:
+            error = OSError(f"filepath: the checkpoint folder {folder!r} has {free} bytes free, but a "
+                            f"checkpoint of this model needs about {needed} bytes ({needed - free} bytes "
+                            f"missing), so filepath={self.filepath!r} cannot be saved")
+            error.errno = errno.ENOSPC
+            raise error
 
 
 def _fixed_folder(filepath):
