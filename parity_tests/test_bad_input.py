@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import scratch
-from scratch import backend, layers, losses, optimizers
+from scratch import backend, layers, losses, naming, optimizers
 
 F32 = np.float32
 X = np.random.default_rng(0).standard_normal((6, 4)).astype(F32)
@@ -32,8 +32,8 @@ def assert_rejects(call, exception, argument, received, expects=True):
     return info.value
 
 
-def with_nonfinite(array, value, index=(0, 0)):
-    array = np.array(array, dtype=F32)
+def with_nonfinite(array, value, index=(0, 0), dtype=F32):
+    array = np.array(array, dtype=dtype)
     array[index] = value
     return array
 
@@ -128,6 +128,32 @@ CALL_CASES = [
      ValueError, "validation_data[0]", "non-finite"),
     ("fit-callbacks-not-callbacks", "fit", dict(x=X, y=Y, callbacks=["early_stopping"]), TypeError, "callbacks",
      "'early_stopping'"),
+    # Keras accepts (x, y, sample_weight); scratch has no sample weights, so it says so
+    ("fit-validation-data-three-elements", "fit", dict(x=X, y=Y, validation_data=(X, Y, np.ones(6))), ValueError,
+     "validation_data", "3 elements"),
+    # a huge float label was cast to int64 first and reported as -9223372036854775808
+    ("fit-label-1e20", "fit", dict(x=X, y=np.r_[Y[:5], 1e20]), ValueError, "y", "label 1e+20"),
+    ("fit-label-uint64-above-int64", "fit", dict(x=X, y=np.array([*Y[:5], 2 ** 63 + 5], np.uint64)), ValueError,
+     "y", "label 9223372036854775813"),
+    # finite float64 values beyond float32's range: they overflow in the cast, they are not "non-finite"
+    ("fit-x-overflows-float32", "fit", dict(x=with_nonfinite(X, 1e39, dtype=np.float64), y=Y),
+     ValueError, "x", "1e+39"),
+    ("predict-x-overflows-float32", "predict", dict(x=-1e39 * np.ones((2, 4))), ValueError, "x", "-1e+39"),
+    # ragged samples: NumPy's "inhomogeneous shape" error did not name x
+    ("predict-ragged-list", "predict", dict(x=[X[0], X[1][:2]]), ValueError, "x", "(4,) and sample 1 of shape (2,)"),
+    ("fit-ragged-list", "fit", dict(x=[list(X[0]), list(X[1]), [1.0]], y=Y[:3]), ValueError, "x",
+     "sample 2 of shape (1,)"),
+    ("fit-validation-data-ragged", "fit", dict(x=X, y=Y, validation_data=([X[0], X[1][:3]], Y[:2])), ValueError,
+     "validation_data[0]", "(3,)"),
+    # complex inputs lost their imaginary part silently (as in Keras)
+    ("predict-complex-x", "predict", dict(x=X + 1j), TypeError, "x", "complex64"),
+    ("fit-complex-x", "fit", dict(x=X.astype(np.complex64), y=Y), TypeError, "x", "complex64"),
+    ("fit-complex-labels", "fit", dict(x=X, y=Y + 0j), TypeError, "y", "complex128"),
+    # 0 samples: Keras warns "Your input ran out of data" and returns empty logs; scratch refuses
+    ("fit-no-samples", "fit", dict(x=X[:0], y=Y[:0]), ValueError, "x", "0 samples"),
+    ("evaluate-no-samples", "evaluate", dict(x=X[:0], y=Y[:0]), ValueError, "x", "0 samples"),
+    ("fit-validation-data-no-samples", "fit", dict(x=X, y=Y, validation_data=(X[:0], Y[:0])), ValueError,
+     "validation_data", "0 samples"),
 ]
 
 
@@ -152,7 +178,66 @@ def test_bad_targets_for_categorical_crossentropy():
     assert_rejects(lambda: model.fit(X, np.eye(4)[Y], verbose=0), ValueError, "y", "(6, 4)")
     assert_rejects(lambda: model.evaluate(X, with_nonfinite(np.eye(3)[Y], np.nan, (1, 1)), verbose=0), ValueError,
                    "y", "non-finite targets")
+    assert_rejects(lambda: model.fit(X, np.eye(3)[Y] * 1e39, verbose=0), ValueError, "y", "1e+39")
+    assert_rejects(lambda: model.fit(X, np.eye(3)[Y] * 1j, verbose=0), TypeError, "y", "complex128")
+    assert_rejects(lambda: model.fit(X, np.array([list("abc")] * 6), verbose=0), TypeError, "y", "<U1")
     assert_unchanged(model, before)
+
+
+# ----------------------------------------------------------------------------- an unbuilt model stays unbuilt
+def unbuilt_model():
+    model = scratch.Sequential([layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=optimizers.SGD(learning_rate=0.1), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+# (id, method, arguments, exception, argument named, received value shown): every argument is
+# checked before the model is built from x, so a refused call leaves it unbuilt and weightless
+UNBUILT_CASES = [
+    ("fit-bad-label", "fit", dict(x=X, y=np.r_[Y[:5], 3]), ValueError, "y", "label 3"),
+    ("fit-y-none", "fit", dict(x=X, y=None), ValueError, "y", "None"),
+    ("fit-length-mismatch", "fit", dict(x=X, y=Y[:5]), ValueError, "x and y", "6 inputs and 5 targets"),
+    ("fit-bad-callback", "fit", dict(x=X, y=Y, callbacks=["early_stopping"]), TypeError, "callbacks",
+     "'early_stopping'"),
+    ("fit-validation-data-wrong-shape", "fit", dict(x=X, y=Y, validation_data=(np.zeros((2, 5)), Y[:2])),
+     ValueError, "validation_data[0]", "(2, 5)"),
+    ("fit-validation-data-bad-label", "fit", dict(x=X, y=Y, validation_data=(X[:2], np.array([0, 7]))),
+     ValueError, "validation_data[1]", "label 7"),
+    ("fit-validation-data-three-elements", "fit", dict(x=X, y=Y, validation_data=(X, Y, np.ones(6))), ValueError,
+     "validation_data", "3 elements"),
+    ("fit-validation-split-no-validation-data", "fit", dict(x=X, y=Y, validation_split=1e-17), ValueError,
+     "validation_split", "no validation"),
+    ("fit-no-samples", "fit", dict(x=X[:0], y=Y[:0]), ValueError, "x", "0 samples"),
+    ("evaluate-bad-label", "evaluate", dict(x=X, y=np.r_[Y[:5], -1]), ValueError, "y", "label -1"),
+    ("evaluate-no-samples", "evaluate", dict(x=X[:0], y=Y[:0]), ValueError, "x", "0 samples"),
+    ("predict-complex", "predict", dict(x=X + 1j), TypeError, "x", "complex64"),
+]
+
+
+@pytest.mark.parametrize("case", UNBUILT_CASES, ids=[c[0] for c in UNBUILT_CASES])
+def test_a_refused_call_leaves_an_unbuilt_model_unbuilt(case):
+    _, method, kwargs, exception, argument, received = case
+    model = unbuilt_model()
+    expects = argument != "validation_split"  # "leaves no validation samples" says what is wrong, not "expected"
+    assert_rejects(lambda: getattr(model, method)(**kwargs, verbose=0), exception, argument, received, expects)
+    layer = model.layers[0]
+    assert not model.built and model.input_shape is None
+    assert (layer.built, layer.weights, layer.input_shape) == (False, [], None)
+    assert model.optimizer.iterations == 0 and not model.optimizer.built and model.history is None
+    model.fit(X, Y, verbose=0)  # the same model still trains once given good arguments
+    assert model.built and layer.kernel.shape == (4, 3)
+
+
+@pytest.mark.parametrize("method", ["fit", "evaluate", "predict"])
+def test_a_model_without_layers_is_refused_by_name(method):
+    """``Sequential([]).fit(...)`` raised an ``IndexError``; Keras: "Sequential model … cannot be
+    built because it has no layers"."""
+    model = scratch.Sequential([], name="empty")
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    arguments = (X,) if method == "predict" else (X, Y)
+    assert_rejects(lambda: getattr(model, method)(*arguments, verbose=0), ValueError, "layers", "no layers")
+    assert model.input_shape is None and model.layers == []
 
 
 def test_the_data_errors_are_clean_after_a_good_fit():
@@ -220,6 +305,18 @@ CONSTRUCTOR_CASES = [
     ("softmax-axis", lambda: layers.Softmax(axis=1), ValueError, "axis", "1", False),  # "only axis=-1 is supported"
     ("flatten-input-shape-zero", lambda: layers.Flatten(input_shape=(0, 3)), ValueError, "input_shape", "(0, 3)"),
     ("flatten-input-shape-string", lambda: layers.Flatten(input_shape="28x28"), TypeError, "input_shape", "'28x28'"),
+    # a string of digits was read digit by digit: "28" became (2, 8)
+    ("flatten-input-shape-digits", lambda: layers.Flatten(input_shape="28"), TypeError, "input_shape", "'28'"),
+    # 28.5 silently became 28 (Keras refuses any float; scratch accepts 28.0, see the test below)
+    ("flatten-input-shape-fraction", lambda: layers.Flatten(input_shape=(28.5,)), ValueError, "input_shape",
+     "(28.5,)"),
+    ("input-shape-fraction", lambda: scratch.Input((28, 27.5)), ValueError, "shape", "27.5"),
+    ("input-shape-bool", lambda: scratch.Input((True, 3)), TypeError, "shape", "(True, 3)"),
+    # non-bool flags: use_bias="no" kept the bias, trainable="no" trained (Keras: ValueError for trainable)
+    ("dense-use-bias-string", lambda: layers.Dense(3, use_bias="no"), TypeError, "use_bias", "'no'"),
+    ("dense-use-bias-int", lambda: layers.Dense(3, use_bias=0), TypeError, "use_bias", "0"),
+    ("dense-trainable-string", lambda: layers.Dense(3, trainable="no"), TypeError, "trainable", "'no'"),
+    ("flatten-trainable-none", lambda: layers.Flatten(trainable=None), TypeError, "trainable", "None"),
     ("input-shape-negative", lambda: scratch.Input((28, -1)), ValueError, "shape", "(28, -1)"),
     ("layer-name-empty", lambda: layers.ReLU(name=""), TypeError, "name", "''"),
     ("loss-reduction", lambda: losses.SparseCategoricalCrossentropy(reduction="average"), ValueError, "reduction",
@@ -237,7 +334,16 @@ CONSTRUCTOR_CASES = [
 @pytest.mark.parametrize("case", CONSTRUCTOR_CASES, ids=[c[0] for c in CONSTRUCTOR_CASES])
 def test_bad_constructor_arguments(case):
     _, call, exception, argument, received, *expects = case
+    counters = dict(naming._counters)
     assert_rejects(call, exception, argument, received, *expects)
+    assert dict(naming._counters) == counters, "a refused constructor consumed an automatic name"
+
+
+def test_whole_float_and_numpy_dimensions_are_accepted():
+    """28.0 and np.int64(28) are 28 (Keras refuses the float); only a fraction is refused."""
+    assert layers.Flatten(input_shape=(28.0, np.int64(28))).declared_input_shape == (None, 28, 28)
+    assert scratch.Input(np.float32(4)).shape == (None, 4)
+    assert layers.Dense(3, use_bias=np.bool_(False), trainable=np.bool_(True)).use_bias is False
 
 
 def test_sequential_add_rejects_non_layers_and_duplicate_names():
@@ -391,3 +497,123 @@ def test_predict_works_without_compile(backend_name):
     expected = np.exp(z - z.max(1, keepdims=True))
     expected /= expected.sum(1, keepdims=True)
     np.testing.assert_allclose(model.predict(X, verbose=0), expected, rtol=1e-5, atol=1e-6)
+
+
+# ----------------------------------------------------------------------------- weight dtypes and weight-file faults
+# Every value must be real numbers (bool, int or float) that fit float32; anything else is refused
+# before ANY weight is assigned. Keras assigns one by one (keras/src/layers/layer.py,
+# ``Layer.set_weights``), and NumPy's cast would drop a complex value's imaginary part or read
+# numeric strings as numbers.
+DTYPE_CASES = [
+    ("last-bias-strings", lambda w: w[:3] + [np.array(["a", "b"])], "<U1"),
+    ("last-bias-numeric-strings", lambda w: w[:3] + [np.array(["1", "2"])], "<U1"),
+    ("last-bias-bytes", lambda w: w[:3] + [np.array([b"1", b"2"])], "|S1"),
+    ("last-bias-complex", lambda w: w[:3] + [np.array([1 + 2j, 3j])], "complex128"),
+    ("first-kernel-object", lambda w: [w[0].astype(object)] + w[1:], "object"),
+    ("last-bias-overflows-float32", lambda w: w[:3] + [np.array([1e39, 0.0])], "1e+39"),
+]
+
+
+@pytest.mark.parametrize("case", DTYPE_CASES, ids=[c[0] for c in DTYPE_CASES])
+def test_set_weights_checks_every_dtype_before_assigning(case):
+    _, change, received = case
+    model = two_layer_model()
+    good = model.get_weights()
+    before = snapshot(model)
+    error = assert_rejects(lambda: model.set_weights(change([w + 1 for w in good])), ValueError, "weights", received)
+    assert "dense" in str(error)  # names the weight
+    assert_unchanged(model, before)
+
+
+def test_layer_set_weights_checks_dtypes():
+    layer = layers.Dense(3)
+    layer.build((None, 4))
+    before = layer.get_weights()
+    assert_rejects(lambda: layer.set_weights([before[0] + 1, np.array(["x", "y", "z"])]), ValueError, "weights",
+                   "<U1")
+    assert_rejects(lambda: layer.set_weights([before[0] + 1, before[1] + 1j]), ValueError, "weights", "complex")
+    for a, b in zip(layer.get_weights(), before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_set_weights_takes_bools_ints_and_non_finite_floats_as_they_are():
+    model = two_layer_model()
+    kernel, bias, kernel_1, bias_1 = model.get_weights()
+    values = [np.ones(kernel.shape, np.int64), np.array([True, False, True]),
+              with_nonfinite(kernel_1, np.nan, dtype=np.float64), np.array([np.inf, -np.inf])]
+    model.set_weights(values)
+    for got, value in zip(model.get_weights(), values):
+        assert got.dtype == F32
+        np.testing.assert_array_equal(got, np.asarray(value, F32))
+
+
+FILE_DTYPE_CASES = [
+    ("bytes", np.array([b"1", b"2"]), "|S1"),
+    ("variable-length-strings", np.array(["1", "2"], dtype=h5py.string_dtype()), "object"),
+    ("complex", np.array([1 + 2j, 3j]), "complex128"),
+    ("float64-overflows-float32", np.array([1e39, 0.0]), "1e+39"),
+]
+
+
+@pytest.mark.parametrize("case", FILE_DTYPE_CASES, ids=[c[0] for c in FILE_DTYPE_CASES])
+def test_load_weights_checks_every_dtype_before_assigning(tmp_path, case):
+    """The LAST dataset is bad: nothing may be loaded (the first layer would have been)."""
+    _, data, received = case
+    path = str(tmp_path / "bad.weights.h5")
+    source = two_layer_model()
+    source.set_weights([w + 1 for w in source.get_weights()])
+    source.save_weights(path)
+    with h5py.File(path, "a") as f:
+        del f["layers/dense_1/vars/1"]
+        f["layers/dense_1/vars"].create_dataset("1", data=data)
+    model = two_layer_model()
+    before = snapshot(model)
+    error = assert_rejects(lambda: model.load_weights(path), ValueError, "filepath", received)
+    assert "layers/dense_1/vars/1" in str(error) and repr(path) in str(error)
+    assert_unchanged(model, before)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "random-bytes", "empty"])
+def test_load_weights_of_a_damaged_file_names_it(tmp_path, damage):
+    """h5py's own error ("file signature not found", "truncated file") named no file: now a
+    ``ValueError`` naming it and saying it is not a readable weights file."""
+    path = str(tmp_path / "damaged.weights.h5")
+    two_layer_model().save_weights(path)
+    content = open(path, "rb").read()
+    damaged = {"truncated": content[:len(content) // 2], "random-bytes": np.random.default_rng(0).bytes(4096),
+               "empty": b""}[damage]
+    with open(path, "wb") as f:
+        f.write(damaged)
+    model = two_layer_model()
+    before = snapshot(model)
+    error = assert_rejects(lambda: model.load_weights(path), ValueError, "filepath", repr(path))
+    assert "not a readable weights file" in str(error)
+    assert_unchanged(model, before)
+
+
+@pytest.mark.parametrize("bad", [None, 3, ["w.weights.h5"]])
+def test_save_and_load_weights_with_a_path_of_the_wrong_type(tmp_path, bad):
+    model = two_layer_model()
+    before = snapshot(model)
+    assert_rejects(lambda: model.save_weights(bad), TypeError, "filepath", repr(bad))
+    assert_rejects(lambda: model.load_weights(bad), TypeError, "filepath", repr(bad))
+    assert_unchanged(model, before)
+    assert os.listdir(tmp_path) == []
+
+
+def test_save_weights_under_a_regular_file(tmp_path):
+    """A path through a regular file (``somefile.txt/x.weights.h5``): an ``OSError`` naming
+    filepath, the file left as it was, nothing else created."""
+    (tmp_path / "somefile.txt").write_text("keep me")
+    path = str(tmp_path / "somefile.txt" / "x.weights.h5")
+    assert_rejects(lambda: two_layer_model().save_weights(path), OSError, "filepath", repr(path))
+    assert (tmp_path / "somefile.txt").read_text() == "keep me"
+    assert os.listdir(tmp_path) == ["somefile.txt"]
+
+
+@pytest.mark.parametrize("bad", [None, 3])
+def test_model_checkpoint_with_a_filepath_of_the_wrong_type(bad):
+    """Keras 3.15.1 fails with ``AttributeError: 'NoneType' object has no attribute 'endswith'``
+    (keras/src/callbacks/model_checkpoint.py, ``__init__``); the kit names the argument."""
+    assert_rejects(lambda: scratch.callbacks.ModelCheckpoint(bad, save_weights_only=True), TypeError, "filepath",
+                   repr(bad))

@@ -444,3 +444,93 @@ def test_early_stopping_is_reusable_across_fits():
     stop.on_train_begin()
     state = (stop.best, stop.best_weights, stop.wait, stop.stopped_epoch, stop.best_epoch)
     assert state == (None, None, 0, 0, 0)
+
+
+# ---------------------------------------------------------------------------- 4. TerminateOnNaN
+
+
+class LossRecorder:
+    """A callback class for either stack that notes (epoch, batch, loss) after every training batch."""
+
+    @staticmethod
+    def make(module):
+        class Recorder(module.callbacks.Callback):
+            def __init__(self):
+                super().__init__()
+                self.seen = []
+
+            def on_epoch_begin(self, epoch, logs=None):
+                self.epoch = epoch
+
+            def on_train_batch_end(self, batch, logs=None):
+                self.seen.append((self.epoch, batch, float(logs["loss"])))
+        return Recorder()
+
+
+def diverging_run(stack, model, module, terminate, capsys):
+    """Inputs ×1e30 with SGD(0.01): batch 0's loss is ~3e29, the update makes batch 1's logits
+    overflow float32, so its loss (and every later one) is NaN — on both stacks."""
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((8, 3)) * 1e30).astype(np.float32)
+    y = np.arange(8) % 2
+    recorder = LossRecorder.make(module)
+    callbacks = [recorder] + ([module.callbacks.TerminateOnNaN(**terminate)] if terminate is not None else [])
+    model.compile(module.optimizers.SGD(0.01), "sparse_categorical_crossentropy")
+    capsys.readouterr()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)   # NumPy's "overflow encountered" on the way to NaN
+        history = model.fit(x, y, batch_size=2, epochs=3, shuffle=False, verbose=0, callbacks=callbacks)
+    return history, recorder.seen, capsys.readouterr().out
+
+
+@pytest.fixture
+def diverging_twins():
+    scratch.set_random_seed(5)
+    ours = scratch.Sequential([layers.Dense(2, activation="softmax", input_shape=(3,))])
+    return {"scratch": (ours, scratch), "keras": (keras_ref.to_keras(ours), keras)}
+
+
+@pytest.mark.parametrize("backend_name", scratch.backend.BACKENDS)
+def test_terminate_on_nan_stops_where_keras_stops_with_keras_message(diverging_twins, capsys, backend_name):
+    scratch.backend.set_backend(backend_name)
+    runs = {stack: diverging_run(stack, model, module, {}, capsys)
+            for stack, (model, module) in diverging_twins.items()}
+    (our_history, our_seen, our_out), (their_history, their_seen, their_out) = runs["scratch"], runs["keras"]
+    assert [s[:2] for s in our_seen] == [s[:2] for s in their_seen] == [(0, 0), (0, 1)]
+    assert_close(our_seen[0][2], their_seen[0][2], atol=abs(their_seen[0][2]) * 1e-5, what="batch 0 loss")
+    assert np.isnan(our_seen[1][2]) and np.isnan(their_seen[1][2])
+    assert our_out == their_out == "Batch 1: Invalid loss, terminating training\n"
+    assert our_history.epoch == their_history.epoch == [0]
+    assert np.isnan(our_history.history["loss"][0]) and np.isnan(their_history.history["loss"][0])
+
+
+def test_without_terminate_on_nan_both_train_on_nan(diverging_twins, capsys):
+    """The default, as in Keras: a NaN loss does not stop training (TerminateOnNaN is opt-in)."""
+    for stack, (model, module) in diverging_twins.items():
+        history, seen, out = diverging_run(stack, model, module, None, capsys)
+        assert len(seen) == 12 and history.epoch == [0, 1, 2] and out == "", stack
+        assert np.isnan(history.history["loss"]).all(), stack
+
+
+def test_terminate_on_nan_raise_error_matches_keras(diverging_twins, capsys):
+    errors = {}
+    for stack, (model, module) in diverging_twins.items():
+        with pytest.raises(RuntimeError) as info:
+            diverging_run(stack, model, module, {"raise_error": True}, capsys)
+        errors[stack] = str(info.value)
+    expected = "NaN or Inf loss encountered at batch 1. Loss value: nan. Terminating training immediately."
+    assert errors["scratch"] == errors["keras"] == expected
+
+
+def test_terminate_on_nan_catches_inf_and_ignores_finite_losses(capsys):
+    stop = scratch.callbacks.TerminateOnNaN()
+    stop.set_model(tiny_scratch_model())
+    stop.model.stop_training = False
+    for batch, loss in enumerate([1.0, np.float32(3e38), None]):
+        stop.on_train_batch_end(batch, {} if loss is None else {"loss": loss})
+    stop.on_train_batch_end(7, None)
+    assert not stop.model.stop_training and capsys.readouterr().out == ""
+    stop.on_train_batch_end(3, {"loss": np.float32(np.inf)})
+    assert stop.model.stop_training and capsys.readouterr().out == "Batch 3: Invalid loss, terminating training\n"
+    with pytest.raises(TypeError, match="raise_error: expected True or False, received 'yes'"):
+        scratch.callbacks.TerminateOnNaN(raise_error="yes")

@@ -192,13 +192,42 @@ def test_search_order(tmp_path, monkeypatch, isolated):
 
     assert_loaded(fashion_mnist.load_data(path=tmp_path / "path"), data["path"])
     assert_loaded(fashion_mnist.load_data(), data["env"])
-    (tmp_path / "env" / TRAIN_LABELS).unlink()          # incomplete: the env folder is skipped
+    (tmp_path / "env" / TRAIN_LABELS).unlink()          # incomplete: an error, not a fall-through
+    with pytest.raises(FileNotFoundError, match=TRAIN_LABELS):
+        fashion_mnist.load_data()
+    monkeypatch.setenv(fashion_mnist.ENV_VAR, "")       # set but empty counts as unset
     assert_loaded(fashion_mnist.load_data(), data["keras"])
     monkeypatch.delenv(fashion_mnist.ENV_VAR)
     assert_loaded(fashion_mnist.load_data(), data["keras"])
     shutil.rmtree(isolated)
     assert_loaded(fashion_mnist.load_data(), data["deb"])
     assert fashion_mnist.find_data_dir() == str(tmp_path / "deb")
+
+
+@pytest.mark.parametrize("folder,missing", [
+    ("empty", FILE_NAMES),                       # an empty folder
+    ("fashoin-mnist", FILE_NAMES),               # a misspelled folder that does not exist
+    ("partial", (TEST_IMAGES,)),                 # a folder lacking one file
+])
+def test_env_var_set_is_used_or_fails_naming_it(tmp_path, monkeypatch, isolated, folder, missing):
+    """FASHION_MNIST_DIR set: that folder or a FileNotFoundError naming the variable, the folder and
+    the missing files — even when Keras's cache holds the data (it used to be read silently)."""
+    write_dataset(isolated, synthetic(4))                       # a fall-back that must NOT be used
+    (tmp_path / "empty").mkdir()
+    write_dataset(tmp_path / "partial", synthetic(5))
+    (tmp_path / "partial" / TEST_IMAGES).unlink()
+    monkeypatch.setenv(fashion_mnist.ENV_VAR, str(tmp_path / folder))
+    for call in (fashion_mnist.load_data, fashion_mnist.find_data_dir):
+        with pytest.raises(FileNotFoundError) as info:
+            call()
+        message = str(info.value)
+        assert message.startswith(f"{fashion_mnist.ENV_VAR}: ")
+        assert repr(str(tmp_path / folder)) in message and "expected" in message
+        listed = message.split("expected")[0]
+        for name in FILE_NAMES:
+            assert (name in listed) == (name in missing), name
+        assert ("does not exist" in message) == (folder == "fashoin-mnist")
+    assert sorted(os.listdir(isolated)) == sorted(FILE_NAMES)   # nothing downloaded either
 
 
 def test_keras_cache_dir_follows_keras_home(tmp_path, monkeypatch):

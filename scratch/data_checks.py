@@ -1,6 +1,7 @@
 """Checks on the arrays given to ``fit``/``evaluate``/``predict``: clear errors before any state
 changes, naming the argument, what was expected and what came (where Keras would fail late or
 silently train on NaN)."""
+import math
 import numbers
 
 import numpy as np
@@ -28,16 +29,19 @@ def _batch_shape(shape):
 
 
 def as_inputs(x, input_shape, argument="x"):
-    """``x`` as a float32 array of shape ``(N,) + input_shape[1:]`` (when the model is built).
+    """``x`` as a checked array of shape ``(N,) + input_shape[1:]`` (when the model is built), in
+    its own dtype: ``fit``, ``evaluate`` and ``predict`` cast each batch to float32 as they take
+    it (uint8 images become float32 of the same values), so the extra memory is one batch's, not
+    a float32 copy of the data. The checks, too, look at bounded chunks.
 
-    Integer images (uint8) become float32 of the same values; float64 is cast once, as Keras's
-    data adapter does. Non-finite values are refused.
+    Refused, where Keras would go on: non-finite values, float64 values beyond float32's range
+    (the cast makes them inf), complex numbers (Keras drops the imaginary part) and ragged lists
+    of samples of different shapes (named here, not NumPy's "inhomogeneous shape").
     """
     if x is None:
         raise ValueError(f"{argument}: expected an array of inputs, received None")
-    array = np.asarray(x)
-    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-        raise TypeError(f"{argument}: expected a numeric array, received dtype {array.dtype}")
+    array = _as_array(x, argument)
+    _check_real(array, argument, "an array of real numbers")
     if array.ndim == 0:
         raise ValueError(f"{argument}: expected an array with a batch axis, received a scalar")
     if input_shape is not None and array.shape[1:] != tuple(input_shape[1:]):
@@ -47,13 +51,102 @@ def as_inputs(x, input_shape, argument="x"):
         raise ValueError(
             f"{argument}: expected an array of shape {_batch_shape(input_shape)} for this model (input "
             f"shape {tuple(input_shape)}), received shape {array.shape}{hint}")
-    array = np.asarray(array, dtype=FLOATX)
-    if not np.isfinite(array).all():
-        bad = int(np.size(array) - np.isfinite(array).sum())
-        raise ValueError(
-            f"{argument}: expected finite values, found {bad} non-finite values (NaN or inf); Keras "
-            "would silently produce a NaN loss from them. Clean or impute the data first")
+    _check_float32_values(array, argument, "values", "; Keras would silently produce a NaN loss from "
+                          "them. Clean or impute the data first")
     return array
+
+
+def _as_array(x, argument):
+    """``np.asarray(x)``, with a ragged list of samples reported by sample, naming ``argument``."""
+    try:
+        return np.asarray(x)
+    except ValueError:
+        if not isinstance(x, (list, tuple)):
+            raise
+        shapes = [_shape_or_none(sample) for sample in x]
+        odd = next((i for i, shape in enumerate(shapes) if shape != shapes[0] or shape is None), None)
+        if odd is None:
+            detail = ""
+        elif shapes[odd] is None:
+            detail = f": sample {odd} is itself ragged"
+        else:
+            detail = f": sample 0 of shape {shapes[0]} and sample {odd} of shape {shapes[odd]}"
+        raise ValueError(
+            f"{argument}: expected an array, or a list of samples all of one shape, received a ragged "
+            f"list of {len(x)} samples{detail}; pad or crop the samples to one shape") from None
+
+
+def _shape_or_none(sample):
+    try:
+        return np.shape(sample)
+    except ValueError:
+        return None
+
+
+def _check_real(array, argument, expected):
+    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
+        raise TypeError(f"{argument}: expected {expected}, received dtype {array.dtype}")
+    if np.iscomplexobj(array):
+        raise TypeError(
+            f"{argument}: expected {expected}, received dtype {array.dtype} (Keras would silently drop "
+            f"the imaginary part; pass {argument}.real or abs({argument}) if that is what you mean)")
+
+
+CHECK_CHUNK_VALUES = 1 << 20   # values cast and checked at a time: the checks' memory is O(chunk)
+
+
+def _check_float32_values(array, argument, what, advice=""):
+    """Refuse NaN/inf in ``array`` and finite values that overflow when cast to float32, a chunk
+    of samples at a time. Booleans and integers pass at once: all finite, all within range."""
+    if array.dtype.kind in "biu":
+        return
+    rows = max(1, CHECK_CHUNK_VALUES // max(1, math.prod(array.shape[1:])))
+    non_finite = overflowing = 0
+    largest = None
+    for start in range(0, len(array), rows):
+        chunk = array[start:start + rows]
+        with np.errstate(over="ignore", invalid="ignore"):
+            finite_after_cast = np.isfinite(chunk.astype(FLOATX))
+        if finite_after_cast.all():
+            continue
+        finite_before = np.isfinite(chunk)
+        non_finite += int(finite_before.size - np.count_nonzero(finite_before))
+        too_large = finite_before & ~finite_after_cast
+        if too_large.any():
+            overflowing += int(np.count_nonzero(too_large))
+            candidate = chunk[too_large][np.argmax(np.abs(chunk[too_large]))]
+            largest = candidate if largest is None or abs(candidate) > abs(largest) else largest
+    if non_finite:
+        raise ValueError(
+            f"{argument}: expected finite {what}, found {non_finite} non-finite {what} (NaN or inf){advice}")
+    if overflowing:
+        raise ValueError(
+            f"{argument}: expected {what} within float32's range (magnitude at most "
+            f"{float(np.finfo(FLOATX).max):.7g}), received {overflowing} finite {what} that overflow float32 "
+            f"when cast (the largest: {float(largest)!r}); rescale the data")
+
+
+def check_not_empty(x, argument, purpose):
+    """Refuse 0 samples: Keras warns "Your input ran out of data" and returns empty logs."""
+    if len(x) == 0:
+        raise ValueError(
+            f"{argument}: expected at least 1 sample to {purpose}, received 0 samples (shape "
+            f"{tuple(np.shape(x))}); there is no loss or metric to report on nothing")
+
+
+def unpack_validation_data(validation_data):
+    """``(x_val, y_val)`` from ``validation_data``. Keras also takes ``(x, y, sample_weight)``;
+    scratch has no sample weights and refuses the third element instead of ignoring it."""
+    if not isinstance(validation_data, (tuple, list)):
+        raise ValueError("validation_data: expected a tuple (x_val, y_val), received "
+                         f"{type(validation_data).__name__}")
+    if len(validation_data) != 2:
+        note = (" (Keras's third element is sample weights, which scratch does not support)"
+                if len(validation_data) == 3 else "")
+        raise ValueError(
+            f"validation_data: expected a tuple of 2 elements (x_val, y_val), received a "
+            f"{type(validation_data).__name__} of {len(validation_data)} elements{note}")
+    return validation_data
 
 
 def check_same_length(x, y, x_argument="x", y_argument="y"):
@@ -64,16 +157,17 @@ def check_same_length(x, y, x_argument="x", y_argument="y"):
 
 
 def as_sparse_labels(y, num_classes, argument="y"):
-    """Integer class indices in ``[0, num_classes)``, shape ``(N,)`` (a ``(N, 1)`` column is squeezed)."""
-    labels = np.asarray(y)
+    """Integer class indices in ``[0, num_classes)``, shape ``(N,)`` (a ``(N, 1)`` column is squeezed).
+
+    The range is checked before the cast to int64, so a label of 1e20 is reported as 1e+20."""
+    labels = _as_array(y, argument)
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]
     if labels.ndim != 1:
         raise ValueError(
             f"{argument}: expected integer class labels of shape (N,) or (N, 1) for a sparse "
-            f"crossentropy loss, received shape {np.shape(y)}")
-    if not (np.issubdtype(labels.dtype, np.number) or labels.dtype == bool):
-        raise TypeError(f"{argument}: expected integer class labels, received dtype {labels.dtype}")
+            f"crossentropy loss, received shape {labels.shape}")
+    _check_real(labels, argument, "integer class labels")
     if np.issubdtype(labels.dtype, np.floating):
         if not np.isfinite(labels).all():
             raise ValueError(f"{argument}: expected finite class labels, found non-finite labels (NaN or inf)")
@@ -82,26 +176,31 @@ def as_sparse_labels(y, num_classes, argument="y"):
             raise ValueError(
                 f"{argument}: expected integer class labels in [0, {num_classes}), received "
                 f"non-integer values such as {float(example)!r} (were the labels scaled, e.g. divided by 255?)")
-    labels = labels.astype(np.int64)
-    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
-        bad = labels[(labels < 0) | (labels >= num_classes)][0]
+    outside = (labels < 0) | (labels >= num_classes)
+    if outside.any():
         raise ValueError(
             f"{argument}: expected class labels in [0, {num_classes}) for a model with "
-            f"{num_classes} outputs, received the label {bad}")
-    return labels
+            f"{num_classes} outputs, received the label {_label_text(labels[outside][0])}")
+    return labels.astype(np.int64)
+
+
+def _label_text(label):
+    """A label as written: ``3`` for 3 or 3.0, ``1e+20`` for a float too large to read as digits."""
+    if isinstance(label, np.floating) and abs(label) >= 1e15:
+        return repr(float(label))
+    return str(int(label))
 
 
 def as_dense_targets(y, output_shape, argument="y"):
     """Float32 targets of the model's output shape ``(N, C)`` (one-hot for categorical crossentropy)."""
-    targets = np.asarray(y)
+    targets = _as_array(y, argument)
     if targets.shape[1:] != tuple(output_shape[1:]):
         raise ValueError(
             f"{argument}: expected targets of shape {_batch_shape(output_shape)} (one-hot) for this "
             f"loss, received shape {targets.shape}")
-    targets = np.asarray(targets, dtype=FLOATX)
-    if not np.isfinite(targets).all():
-        raise ValueError(f"{argument}: expected finite targets, found non-finite targets (NaN or inf)")
-    return targets
+    _check_real(targets, argument, "numeric targets")
+    _check_float32_values(targets, argument, "targets")
+    return targets.astype(FLOATX)
 
 
 def check_validation_split(validation_split):

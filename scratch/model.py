@@ -93,10 +93,22 @@ class Sequential:
         if input_shape is None:
             raise ValueError("input_shape: the model has no input shape yet; pass build((None, …))")
         shape = tuple(input_shape)
+        self._output_shape_for(shape)   # every layer accepts its input: nothing is built otherwise
         for layer in self.layers:
             layer.build(shape)
             shape = layer.output_shape
         self.input_shape = tuple(input_shape)
+
+    def _output_shape_for(self, input_shape):
+        """The model's output shape for inputs of ``input_shape``, found without building anything;
+        raises the error the first layer that refuses its input would raise in :meth:`build`."""
+        shape = tuple(input_shape)
+        if self.built and shape[1:] == tuple(self.input_shape[1:]):
+            return self.output_shape
+        for layer in self.layers:
+            layer.check_input_shape(shape)
+            shape = tuple(layer.compute_output_shape(shape))
+        return shape
 
     @property
     def built(self):
@@ -161,24 +173,37 @@ class Sequential:
         if self.optimizer is None or (self.loss is None and method != "predict"):
             raise ValueError(f"{method}: you must call compile(optimizer, loss) before using the model")
 
+    def _require_layers(self):
+        """A model without layers has nothing to compute (Keras: "cannot be built because it has no layers")."""
+        if not self.layers:
+            raise ValueError(f"layers: model '{self.name}' has no layers; expected at least one, received "
+                             "an empty list (add one with model.add(layer))")
+
     @property
     def metrics_names(self):
         return ["loss", "compile_metrics"] if self.compiled_metrics else ["loss"]
 
     # ------------------------------------------------------------------ data
-    def _prepare(self, x, y, argument_x="x", argument_y="y"):
-        """Checked float32 inputs and targets; builds the model from ``x`` if needed."""
-        x = data_checks.as_inputs(x, self.input_shape if self.built else None, argument_x)
-        if not self.built:
-            self.build((None,) + x.shape[1:])
+    def _check_data(self, x, y, input_shape=None, argument_x="x", argument_y="y"):
+        """Checked float32 inputs and targets, without building anything: ``x`` must fit the
+        model's input shape (or ``input_shape``, the training data's, for validation data of an
+        unbuilt model) and ``y`` the output shape the model has, or will have, for ``x``."""
+        known = self.input_shape if input_shape is None else input_shape
+        x = data_checks.as_inputs(x, known, argument_x)
+        output_shape = self._output_shape_for((None,) + x.shape[1:])
         if y is None:
             raise ValueError(f"{argument_y}: expected targets, received None")
         data_checks.check_same_length(x, y, argument_x, argument_y)
         if isinstance(self.loss, losses.SparseCategoricalCrossentropy):
-            y = data_checks.as_sparse_labels(y, self.output_shape[-1], argument_y)
+            y = data_checks.as_sparse_labels(y, output_shape[-1], argument_y)
         else:
-            y = data_checks.as_dense_targets(y, self.output_shape, argument_y)
+            y = data_checks.as_dense_targets(y, output_shape, argument_y)
         return x, y
+
+    def _build_for(self, x):
+        """Build the model from checked inputs ``x``, once every argument has passed its checks."""
+        if not self.built:
+            self.build((None,) + x.shape[1:])
 
     def _loss_from_logits(self):
         """True when the loss must start from the last layer's logits: a crossentropy on a
@@ -291,29 +316,34 @@ class Sequential:
         with validation data).
 
         ``validation_split`` takes the *last* samples, before any shuffling, as Keras does.
+        Every argument is checked before anything changes: a refused call leaves an unbuilt
+        model unbuilt. Departures from Keras: 0 samples to train on, or an empty
+        ``validation_data``, is a ``ValueError`` (Keras warns "Your input ran out of data" and
+        returns empty logs, leaving the ``val_`` metrics out, so EarlyStopping only warns); and
+        ``validation_data=(x, y, sample_weight)`` is refused (scratch has no sample weights).
         """
         self._require_compiled("fit")
+        self._require_layers()
         batch_size = data_checks.check_positive_int(32 if batch_size is None else batch_size, "batch_size")
         epochs = data_checks.check_positive_int(epochs, "epochs")
         verbose = data_checks.check_verbose(verbose)
         validation_split = data_checks.check_validation_split(validation_split)
         if not isinstance(shuffle, bool):
             raise TypeError(f"shuffle: expected True or False, received {shuffle!r}")
-        x, y = self._prepare(x, y)
+        callbacks = _check_callbacks(callbacks)
+        x, y = self._check_data(x, y)
+        data_checks.check_not_empty(x, "x", "train on")
         if validation_data is not None:
-            if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-                raise ValueError("validation_data: expected a tuple (x_val, y_val), received "
-                                 f"{type(validation_data).__name__}")
-            x_val, y_val = self._prepare(*validation_data, "validation_data[0]", "validation_data[1]")
+            x_val, y_val = data_checks.unpack_validation_data(validation_data)
+            x_val, y_val = self._check_data(x_val, y_val, (None,) + x.shape[1:], "validation_data[0]",
+                                            "validation_data[1]")
+            data_checks.check_not_empty(x_val, "validation_data", "validate on")
         elif validation_split:
             at = data_checks.split_at(len(x), validation_split)
             x, x_val, y, y_val = x[:at], x[at:], y[:at], y[at:]
         else:
             x_val = y_val = None
-        callbacks = list(callbacks or [])
-        for callback in callbacks:
-            if not hasattr(callback, "on_epoch_end"):
-                raise TypeError(f"callbacks: expected scratch.callbacks.Callback objects, received {callback!r}")
+        self._build_for(x)
 
         steps = math.ceil(len(x) / batch_size)
         history = History()
@@ -374,11 +404,15 @@ class Sequential:
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False):
         """Loss and metrics on ``(x, y)`` in inference mode: ``loss`` alone when there are no
-        metrics, else ``[loss, metric1, …]`` (or a dict with ``return_dict=True``), as Keras."""
+        metrics, else ``[loss, metric1, …]`` (or a dict with ``return_dict=True``), as Keras.
+        0 samples is a ``ValueError`` (Keras warns and returns ``[]``/``{}``)."""
         self._require_compiled("evaluate")
+        self._require_layers()
         batch_size = data_checks.check_positive_int(32 if batch_size is None else batch_size, "batch_size")
         verbose = data_checks.check_verbose(verbose)
-        x, y = self._prepare(x, y)
+        x, y = self._check_data(x, y)
+        data_checks.check_not_empty(x, "x", "evaluate on")
+        self._build_for(x)
         steps = math.ceil(len(x) / batch_size)
         chain = [ProgbarLogger()] if verbose else []
         with DataParallel(self, batch_size):
@@ -392,12 +426,13 @@ class Sequential:
         return values[0] if len(values) == 1 else values
 
     def predict(self, x, batch_size=None, verbose="auto"):
-        """Outputs for ``x`` in inference mode, one :meth:`predict_step` per batch, as one float32 array."""
+        """Outputs for ``x`` in inference mode, one :meth:`predict_step` per batch, as one float32
+        array. 0 samples give a ``(0, …)`` array (Keras 3.15 fails there with an ``UnboundLocalError``)."""
+        self._require_layers()
         batch_size = data_checks.check_positive_int(32 if batch_size is None else batch_size, "batch_size")
         verbose = data_checks.check_verbose(verbose)
-        x = data_checks.as_inputs(x, self.input_shape if self.built else None)
-        if not self.built:
-            self.build((None,) + x.shape[1:])
+        x = data_checks.as_inputs(x, self.input_shape)
+        self._build_for(x)
         steps = math.ceil(len(x) / batch_size)
         chain = [ProgbarLogger()] if verbose else []
         callback_list = CallbackList(chain, self, {"verbose": verbose, "steps": steps})
@@ -405,7 +440,7 @@ class Sequential:
         outputs = []
         with DataParallel(self, batch_size):
             for step, start in enumerate(range(0, len(x), batch_size)):
-                outputs.append(self.predict_step(x[start:start + batch_size]))
+                outputs.append(self.predict_step(np.asarray(x[start:start + batch_size], dtype=FLOATX)))
                 callback_list.on_predict_batch_end(step)
         callback_list.on_predict_end()
         if not outputs:
@@ -444,16 +479,28 @@ class Sequential:
         return f"<Sequential name={self.name}, {len(self.layers)} layers>"
 
 
+def _check_callbacks(callbacks):
+    """``callbacks`` as a list of callback objects (a single one is taken as a list of one, as Keras does)."""
+    if callbacks is None:
+        return []
+    if hasattr(callbacks, "on_epoch_end"):
+        return [callbacks]
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(f"callbacks: expected a list of scratch.callbacks.Callback objects, received {callbacks!r}")
+    for callback in callbacks:
+        if not hasattr(callback, "on_epoch_end"):
+            raise TypeError(f"callbacks: expected scratch.callbacks.Callback objects, received {callback!r}")
+    return list(callbacks)
+
+
 def _batches(x, y, batch_size, shuffle):
     """``(x_batch, y_batch)`` pairs of ``batch_size`` samples (the last one may be smaller), in a
-    new random order when ``shuffle`` (from the kit's seeded generator)."""
+    new random order when ``shuffle`` (from the kit's seeded generator); ``x_batch`` in float32,
+    cast here, one batch at a time (``x`` itself stays as the caller gave it)."""
     order = rng().permutation(len(x)) if shuffle else None
     for start in range(0, len(x), batch_size):
-        if order is None:
-            yield x[start:start + batch_size], y[start:start + batch_size]
-        else:
-            index = order[start:start + batch_size]
-            yield x[index], y[index]
+        index = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
+        yield np.asarray(x[index], dtype=FLOATX), y[index]
 
 
 def _warn_from_logits_on_softmax(model):

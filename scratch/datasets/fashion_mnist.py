@@ -7,7 +7,9 @@ Unlike Keras, which always goes to its cache and the internet, the files are loo
 order, and the first folder holding **all four** wins:
 
 1. the ``path`` argument (a folder; if it lacks a file, that is an error, not a fall-through);
-2. the folder named by the environment variable ``FASHION_MNIST_DIR``;
+2. the folder named by the environment variable ``FASHION_MNIST_DIR`` when it is set (not
+   empty): the only place looked at then — a folder that is missing, empty or lacks a file is a
+   ``FileNotFoundError`` naming the variable, not a silent fall-through to the sources below;
 3. Keras's cache, ``$KERAS_HOME/datasets/fashion-mnist`` (default ``~/.keras/...``), so files
    Keras already downloaded are reused, and Keras reuses ours;
 4. the Debian package ``dataset-fashion-mnist`` (``/usr/share/datasets/fashion-mnist``);
@@ -69,8 +71,9 @@ def load_data(path=None):
         returns. Keras's arrays are read-only (``np.frombuffer``); these are writeable.
 
     Raises:
-        FileNotFoundError: ``path`` lacks one of the files, or nothing was found and the download
-            failed (the message lists the three ways to get the files).
+        FileNotFoundError: ``path`` or the ``FASHION_MNIST_DIR`` folder lacks one of the files, or
+            nothing was found and the download failed (the message lists the three ways to get
+            the files).
         ValueError: a file is corrupt, truncated or not the expected IDX data, or a download's
             checksum is wrong (the message names the file).
 
@@ -120,6 +123,17 @@ def find_data_dir(path=None):
                 f"load_data(path={str(path)!r}): missing {', '.join(missing)} "
                 f"(the folder must hold all of {', '.join(FILE_NAMES)})")
         return os.fspath(path)
+    env_dir = os.environ.get(ENV_VAR)
+    if env_dir:
+        missing = missing_files(env_dir)
+        if missing:
+            problem = (f"lacks {', '.join(missing)}" if os.path.isdir(env_dir) else
+                       f"does not exist (looked for {', '.join(missing)})")
+            raise FileNotFoundError(
+                f"{ENV_VAR}: the folder {env_dir!r} {problem}; expected it to "
+                f"hold all of {', '.join(FILE_NAMES)}. Fix or unset {ENV_VAR} (when unset, Keras's cache, "
+                f"{DEBIAN_DIR} and a download are tried)")
+        return env_dir
     searched = search_dirs()
     for directory in searched:
         if not missing_files(directory):
@@ -133,7 +147,8 @@ def find_data_dir(path=None):
 
 
 def search_dirs():
-    """The folders searched when no ``path`` is given, in order (existing or not)."""
+    """The folders searched when no ``path`` is given, in order (existing or not); when
+    ``FASHION_MNIST_DIR`` is set, :func:`find_data_dir` reads only that folder."""
     env_dir = os.environ.get(ENV_VAR)
     dirs = [env_dir] if env_dir else []
     return dirs + [keras_cache_dir(), DEBIAN_DIR]

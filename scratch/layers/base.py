@@ -5,8 +5,14 @@ A layer's life: ``__init__`` stores the configuration; ``build(input_shape)`` (c
 or by the first ``layer(x)``) creates the weights; ``forward(x, training)`` computes the output and
 keeps what ``backward(grad_output)`` needs; ``backward`` fills each variable's ``.grad`` and returns
 the gradient with respect to the input. Shapes always include the batch axis as ``None``.
+
+A built layer has one input shape (batch axis aside): building it again for that shape is a
+no-op, for another shape a ``ValueError`` — it holds ``input_shape``/``output_shape``, which a
+model's summary reads, so a layer shared by two models must see the same shape in both. Keras
+is looser (its Dense takes any input with the built last dimension, its Conv2D any image size).
 """
 import math
+import numbers
 
 import numpy as np
 
@@ -22,6 +28,7 @@ class Layer:
         if name is not None and (not isinstance(name, str) or not name):
             raise TypeError(f"name: expected a non-empty string, received {name!r}")
         declared = None if input_shape is None else (None,) + _shape_tuple(input_shape, "input_shape")
+        trainable = check_flag(trainable, "trainable")
         self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
         self.declared_input_shape = declared
         self.trainable = trainable
@@ -39,12 +46,23 @@ class Layer:
     def build(self, input_shape):
         """Create the weights for inputs of ``input_shape`` (batch axis included, as ``None``)."""
         input_shape = tuple(input_shape)
-        self.validate_input_shape(input_shape)
+        self.check_input_shape(input_shape)
         self.input_shape = input_shape
         if not self.built:
             self.build_weights(input_shape)
         self.output_shape = self.compute_output_shape(input_shape)
         self.built = True
+
+    def check_input_shape(self, input_shape):
+        """Raise ``ValueError`` for an input shape :meth:`build` would refuse, changing nothing
+        (a model checks its whole stack with it before building any layer)."""
+        input_shape = tuple(input_shape)
+        self.validate_input_shape(input_shape)
+        if self.built and input_shape[1:] != tuple(self.input_shape[1:]):
+            raise ValueError(
+                f"input_shape: {self.name} was built for inputs of shape {self.input_shape}; a built "
+                f"layer expects that shape (batch axis aside), received {input_shape} — a layer "
+                "shared by two models needs the same input shape in both; use a new layer instead")
 
     def validate_input_shape(self, input_shape):
         """Raise ``ValueError`` for an input shape this layer cannot take (default: any)."""
@@ -118,7 +136,11 @@ class Layer:
 
 
 def check_weight_list(variables, values, owner):
-    """Raise ``ValueError`` unless ``values`` has one array of the right shape per variable."""
+    """Raise unless ``values`` has one array per variable, of its shape, of real numbers that fit
+    float32 (bool/int/float, NaN and inf included; no strings, bytes, complex or objects): all
+    checked before the caller assigns anything. ``TypeError`` for a non-list, else ``ValueError``."""
+    from scratch.weights_io import conversion_problem  # here: weights_io is not a layer module
+
     if not isinstance(values, (list, tuple)):
         raise TypeError(f"weights: expected a list of arrays for {owner}, received {type(values).__name__}")
     if len(values) != len(variables):
@@ -127,23 +149,47 @@ def check_weight_list(variables, values, owner):
             f"(shapes {[v.shape for v in variables]}), received {len(values)}"
         )
     for variable, value in zip(variables, values):
-        shape = np.shape(value)
-        if shape != variable.shape:
+        try:
+            array = np.asarray(value)
+        except (ValueError, TypeError) as error:  # ragged nested lists
+            raise ValueError(f"weights: {variable.path} expects an array of shape {variable.shape}, "
+                             f"received {type(value).__name__} that is not one ({error})") from None
+        if array.shape != variable.shape:
             raise ValueError(
-                f"weights: {variable.path} expects shape {variable.shape}, received shape {shape}"
+                f"weights: {variable.path} expects shape {variable.shape}, received shape {array.shape}"
             )
+        problem = conversion_problem(array)
+        if problem:
+            raise ValueError(f"weights: {variable.path} expects real numbers (bool, int or float) that fit "
+                             f"float32, received {problem}")
+
+
+def check_flag(value, argument):
+    """``value`` as a bool; anything but True/False (``"no"``, 0, None) is a ``TypeError``, where a
+    truthy string would silently mean True (Keras: ``ValueError`` for ``trainable``, and it takes
+    any truthy ``use_bias``)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{argument}: expected True or False, received {value!r}")
+    return bool(value)
 
 
 def _shape_tuple(shape, argument):
-    if isinstance(shape, (int, np.integer)):
+    """A tuple of positive ints. Whole floats (28.0) count, fractions (28.5) do not: Keras refuses
+    any float; truncating 28.5 to 28 silently is what this guards against."""
+    if isinstance(shape, (numbers.Number, np.generic)):
         shape = (shape,)
-    try:
-        shape = tuple(int(d) for d in shape)
-    except (TypeError, ValueError):
-        raise TypeError(f"{argument}: expected a tuple of positive ints, received {shape!r}") from None
+    if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
+        raise TypeError(f"{argument}: expected a tuple of positive ints, received {shape!r}")
+    shape = tuple(shape)
+    for d in shape:
+        if isinstance(d, (bool, np.bool_)) or not isinstance(d, numbers.Real):
+            raise TypeError(f"{argument}: expected a tuple of positive ints, received {shape!r}")
+        if not float(d).is_integer():
+            raise ValueError(f"{argument}: expected a tuple of positive ints, received {shape!r} "
+                             f"({d!r} is not a whole number)")
     if not shape or any(d <= 0 for d in shape):
         raise ValueError(f"{argument}: expected a tuple of positive ints, received {shape!r}")
-    return shape
+    return tuple(int(d) for d in shape)
 
 
 class Input:

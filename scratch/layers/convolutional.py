@@ -7,7 +7,7 @@ arguments and input shape, applies the activation and keeps what the backward pa
 import numbers
 
 from scratch import activations, backend, initializers
-from scratch.layers.base import Layer
+from scratch.layers.base import Layer, check_flag
 from scratch.layers.input_checks import (as_float_input, check_data_format, check_image_input,
                                          check_window_fits, output_length)
 from scratch.ops.padding import normalize_padding, normalize_tuple
@@ -59,8 +59,7 @@ class Conv2D(Layer):
             raise ValueError(f"groups: only groups=1 (an ordinary convolution) is implemented, "
                              f"expected 1, received {groups!r}")
         activation = activations.get(activation)
-        if not isinstance(use_bias, bool):
-            raise TypeError(f"use_bias: expected True or False, received {use_bias!r}")
+        use_bias = check_flag(use_bias, "use_bias")
         _check_initializer(kernel_initializer, "kernel_initializer")
         _check_initializer(bias_initializer, "bias_initializer")
         super().__init__(**kwargs)

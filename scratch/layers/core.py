@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from scratch import activations, backend
-from scratch.layers.base import Layer
+from scratch.layers.base import Layer, check_flag
 
 
 class Flatten(Layer):
@@ -47,6 +47,7 @@ class Dense(Layer):
         if units <= 0:
             raise ValueError(f"units: expected a positive int, received {units}")
         self.activation = activations.get(activation)
+        use_bias = check_flag(use_bias, "use_bias")   # "no" would be truthy: a bias after all
         super().__init__(**kwargs)
         self.units = int(units)
         self.use_bias = use_bias
@@ -58,8 +59,8 @@ class Dense(Layer):
             raise ValueError(f"{self.name}: expected an input of rank >= 2 (batch, features), received {input_shape}")
         if self.built and input_shape[-1] != self.kernel.shape[0]:
             raise ValueError(
-                f"{self.name}: expected inputs with last dimension {self.kernel.shape[0]}, "
-                f"received shape {input_shape}"
+                f"input_shape: {self.name} was built for {self.kernel.shape[0]} input features, "
+                f"expected inputs with last dimension {self.kernel.shape[0]}, received shape {input_shape}"
             )
 
     def build_weights(self, input_shape):
