@@ -173,7 +173,7 @@ def test_an_error_in_a_replica_reaches_the_caller_and_leaves_no_noise(which, for
     with pytest.raises(FloatingPointError, match=f"on the {which} thread"):
         model.fit(x, y, batch_size=20, shuffle=False, verbose=0)   # 20 -> 10 + 10
     # the whole batch's mask was drawn before the failure; none of it is left for a later forward
-    assert model.layers[4].preset_mask is None
+    assert model.layers[4].preset_random is None
 
 
 def test_replicas_see_weights_the_model_rebinds():

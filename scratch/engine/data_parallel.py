@@ -12,9 +12,9 @@ enough, ``fit``, ``evaluate`` and ``predict`` on the cpu backend split the batch
 A replica is a shallow copy of the model whose layers are shallow copies too: they read the
 model's weight arrays (the optimizer updates them in place) through :class:`_MirroredVariable`
 and keep their own forward caches and gradients. The replicas' gradients add up to the whole
-batch's: the same numbers as one pass, up to float32 rounding. Dropout masks are drawn for the
-whole batch in the main thread first, in layer order, so a seed gives the same masks with any
-replica count. NumPy's BLAS calls and the Numba kernels release the GIL; BLAS runs on one
+batch's: the same numbers as one pass, up to float32 rounding. Random layers' draws (Dropout's
+masks) are made for the whole batch in the main thread first, in layer order, so a seed gives
+the same draws with any replica count. NumPy's BLAS calls and the Numba kernels release the GIL; BLAS runs on one
 thread per replica (:func:`scratch.engine.openblas.single_threaded`). ``evaluate`` and
 ``predict`` split their batches the same way (forward only). Why and when it pays:
 benchmarks/ENGINE_NOTES.md.
@@ -144,9 +144,9 @@ class DataParallel:
         self.model.data_parallel = None
         self._stack.close()
         self._pool = None
-        for replica in self.replicas:   # masks left by a step that failed half-way
+        for replica in self.replicas:   # draws left by a step that failed half-way
             for layer in replica.layers:
-                layer.preset_mask = None
+                layer.preset_random = None
         return False
 
     def compute_gradients(self, x, y):
@@ -155,7 +155,7 @@ class DataParallel:
         Returns (y_pred (B, ...), the whole batch's loss)."""
         self.batch_size = len(x)
         shares = self._shares(len(x))
-        self._preset_masks(len(x), shares)
+        self._preset_random_draws(len(x), shares)
         results = self._map(lambda replica, share: replica.compute_gradients(x[share], y[share]), shares)
         for mirrors in zip(*self._variables[:len(shares)]):   # one model variable, as each replica sees it
             total = mirrors[0].grad
@@ -194,14 +194,15 @@ class DataParallel:
                    for replica, share in zip(self.replicas[1:], shares[1:])]
         return [job(self.replicas[0], shares[0])] + [future.result() for future in pending]
 
-    def _preset_masks(self, batch, shares):
-        """Draw each Dropout layer's mask for the whole batch (in layer order, as one pass would)
-        and hand each replica its rows (all of it when the mask is shared along the batch)."""
+    def _preset_random_draws(self, batch, shares):
+        """Make each random layer's draws (``Layer.draw_random``) for the whole batch, in layer
+        order as one pass would, and hand each replica its rows (all of them when the draws are
+        shared along the batch, as a Dropout ``noise_shape`` with 1 there)."""
         if len(shares) == 1:
             return
         for i, layer in enumerate(self.model.layers):
-            mask = layer.draw_mask((batch,) + tuple(layer.input_shape[1:]))
-            if mask is None:
+            draws = layer.draw_random((batch,) + tuple(layer.input_shape[1:]))
+            if draws is None:
                 continue
             for replica, share in zip(self.replicas, shares):
-                replica.layers[i].preset_mask = mask if mask.shape[0] == 1 else mask[share]
+                replica.layers[i].preset_random = draws if draws.shape[0] == 1 else draws[share]

@@ -39,8 +39,8 @@ class Layer:
         # fit turns this off for the model's first layer with weights: nothing below needs the
         # gradient with respect to that layer's input, so its backward returns None instead.
         self.compute_grad_x = True
-        # A dropout mask handed in for the next training forward (see draw_mask).
-        self.preset_mask = None
+        # Random draws handed in for the next training forward (see draw_random).
+        self.preset_random = None
 
     # ------------------------------------------------------------------ building
     def build(self, input_shape):
@@ -103,11 +103,12 @@ class Layer:
         a model's batches are worth splitting across cores (scratch/engine/data_parallel.py)."""
         return 0
 
-    def draw_mask(self, input_shape):
-        """The random keep mask a training forward on an input of ``input_shape`` would draw (an
-        array with the batch axis first), or None for a layer without one (the default; Dropout
-        has one). A training forward uses ``preset_mask`` instead of drawing when it is set: the
-        data-parallel engine draws one mask for the whole batch and gives each replica its rows."""
+    def draw_random(self, input_shape):
+        """The random numbers a training forward on an input of ``input_shape`` would draw, as
+        one array with the batch axis first (Dropout's keep mask; an augmentation layer's
+        per-image transforms), or None for a layer that draws none (the default). A training
+        forward uses ``preset_random`` instead of drawing when it is set: the data-parallel
+        engine draws once for the whole batch and gives each replica its rows."""
         return None
 
     # ------------------------------------------------------------------ weights

@@ -86,7 +86,7 @@ class Dropout(Layer):
                 f"(input shape {tuple(x_shape)}), received noise_shape={self.noise_shape}")
         return shape
 
-    def draw_mask(self, input_shape):
+    def draw_random(self, input_shape):
         """The keep mask for a training forward on an input of ``input_shape`` (None at rate 0):
         from ``mask_fn`` when set, else TensorFlow's rule, keep where a uniform [0, 1) draw is
         >= rate."""
@@ -106,8 +106,8 @@ class Dropout(Layer):
         if not training or self.rate == 0:
             self.mask = None
             return x
-        mask, self.preset_mask = self.preset_mask, None
-        self.mask = self.draw_mask(x.shape) if mask is None else mask
+        mask, self.preset_random = self.preset_random, None
+        self.mask = self.draw_random(x.shape) if mask is None else mask
         return backend.ops.dropout_forward(x, self.mask, self.scale)
 
     def backward(self, grad_output):
