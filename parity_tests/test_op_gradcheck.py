@@ -318,6 +318,14 @@ OP_ARGS = {
     "dropout_backward": lambda ops, r: (f32(r, 5, 6), r.random((5, 6)) >= 0.3, np.float32(1 / 0.7)),
     "rescaling_forward": lambda ops, r: (r.integers(0, 256, (2, 4, 4, 3)).astype(np.uint8), 1 / 255, 0.5),
     "rescaling_backward": lambda ops, r: (f32(r, 2, 4, 4, 3), 1 / 255),
+    "affine_transform": lambda ops, r: (f32(r, 3, 6, 7, 2), np.c_[f32(r, 3, 6, scale=4), np.zeros((3, 2), np.float32)],
+                                        "bilinear", "reflect", 0.0),
+    "adjust_contrast_forward": lambda ops, r: (f32(r, 2, 4, 5, 3, scale=100) + 128, r.uniform(0.5, 1.5, 2), (0, 255)),
+    "adjust_contrast_backward": lambda ops, r: (f32(r, 2, 4, 5, 3), f32(r, 2, 4, 5, 3, scale=100) + 128,
+                                                r.uniform(0.5, 1.5, 2), (0, 255)),
+    # image resizing: uint8 pixels, up in one axis and down in the other (the loaders' case)
+    "resize_bilinear": lambda ops, r: (r.integers(0, 256, (2, 9, 14, 3)).astype(np.uint8), (13, 5)),
+    "resize_nearest": lambda ops, r: (r.integers(0, 256, (2, 9, 14, 3)).astype(np.uint8), (13, 5)),
 }
 
 

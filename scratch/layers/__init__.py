@@ -5,6 +5,8 @@ for the maths: read ``scratch/ops/reference.py`` under that name for the formula
 backend computes the same numbers faster, in ``scratch/engine/cpu.py``).
 """
 from scratch.layers.activation import Activation, ReLU, Softmax
+from scratch.layers.augmentation import (RandomContrast, RandomFlip, RandomRotation, RandomTranslation,
+                                         RandomZoom)
 from scratch.layers.base import Input, Layer
 from scratch.layers.convolutional import Conv2D
 from scratch.layers.core import Dense, Flatten
@@ -14,3 +16,4 @@ from scratch.layers.regularization import Dropout
 
 __all__ = ["Activation", "Conv2D", "Dense", "Dropout", "Flatten", "Input", "Layer", "MaxPooling2D", "ReLU",
            "Rescaling", "Softmax"]
+__all__ += ["RandomContrast", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom"]

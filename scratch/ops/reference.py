@@ -379,3 +379,246 @@ def rescaling_forward(x, scale, offset):
 def rescaling_backward(grad_y, scale):
     """Gradient of :func:`rescaling_forward`: ``dx = dy · scale``."""
     return grad_y * np.asarray(scale, grad_y.dtype)
+
+
+# ----------------------------------------------------------------------------- image augmentation
+# RandomRotation / RandomZoom / RandomTranslation (one op: affine_transform) and RandomContrast.
+# Layout NHWC; a transform is Keras's 8 numbers [a0, a1, a2, b0, b1, b2, c0, c1], which map an
+# OUTPUT pixel (x = column, y = row) to the INPUT point it is read from (the inverse map).
+# Coordinates and weights are float32, in TensorFlow's order (ImageProjectiveTransformV3, which
+# keras.ops.image.affine_transform calls on the TensorFlow backend).
+AFFINE_INTERPOLATIONS = ("nearest", "bilinear")
+AFFINE_FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+
+
+def affine_transform(images, transforms, interpolation="bilinear", fill_mode="reflect", fill_value=0.0):
+    """Resample each image at the points its transform maps the output grid to.
+
+    For output pixel (x, y) of image b, with its 8 numbers [a0, a1, a2, b0, b1, b2, c0, c1]::
+
+        k    = c0·x + c1·y + 1                       (1 for an affine map: c0 = c1 = 0)
+        x_in = (a0·x + a1·y + a2) / k                the inverse map: where to read
+        y_in = (b0·x + b1·y + b2) / k
+        out  = sample(image, fold(y_in, H), fold(x_in, W))      (fill_value where k = 0)
+
+    ``fold`` (:func:`_fold_coordinate`) brings a point outside the image back in by ``fill_mode``
+    — "reflect" (d c b a | a b c d | d c b a), "wrap" (a b c d | a b c d), "nearest"
+    (a a | a b c d | d d) — then clamps it to [0, n − 1]; "constant" leaves it where it is.
+    ``sample`` reads pixels, any outside the image reading ``fill_value``:
+
+    - "nearest": the pixel at (round(y), round(x)), halves rounded away from zero;
+    - "bilinear": with x0 = floor(x), x1 = x0 + 1 (y0, y1 likewise), the two rows blended along
+      x, then the rows along y: ``v(y0) = (x1 − x)·p[y0, x0] + (x − x0)·p[y0, x1]``, ``v(y1)``
+      the same, ``out = (y1 − y)·v(y0) + (y − y0)·v(y1)``. Under "constant", points within one
+      pixel of the border blend the image with ``fill_value``.
+
+    images: (B, H, W, C) float; transforms: (B, 8), or (8,) for every image -> (B, H, W, C), the
+    images' dtype.
+
+    >>> image = np.arange(4, dtype=np.float32).reshape(1, 1, 4, 1)          # one row: 0 1 2 3
+    >>> shift_right = np.array([1, 0, -1, 0, 1, 0, 0, 0], np.float32)       # x_in = x − 1
+    >>> affine_transform(image, shift_right, "nearest", "constant", 9.0)[0, 0, :, 0]
+    array([9., 0., 1., 2.], dtype=float32)
+    >>> affine_transform(image, shift_right, "nearest", "reflect")[0, 0, :, 0]
+    array([0., 0., 1., 2.], dtype=float32)
+    """
+    _check_affine_arguments(interpolation, fill_mode)
+    batch, height, width, _ = images.shape
+    f32 = np.float32
+    t = np.broadcast_to(np.asarray(transforms, f32).reshape(-1, 8), (batch, 8))
+    a0, a1, a2, b0, b1, b2, c0, c1 = (t[:, i, None, None] for i in range(8))      # each (B, 1, 1)
+    y, x = np.meshgrid(np.arange(height, dtype=f32), np.arange(width, dtype=f32), indexing="ij")
+    k = c0 * x + c1 * y + f32(1)                                                  # (B, H, W)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x_in = (a0 * x + a1 * y + a2) / k
+        y_in = (b0 * x + b1 * y + b2) / k
+    x_in = _fold_coordinate(np.where(k == 0, f32(-1), x_in), width, fill_mode)
+    y_in = _fold_coordinate(np.where(k == 0, f32(-1), y_in), height, fill_mode)
+    fill = images.dtype.type(fill_value)
+    if interpolation == "nearest":
+        out = _read_pixels(images, _round_half_away(y_in), _round_half_away(x_in), fill)
+    else:
+        y0, x0 = np.floor(y_in), np.floor(x_in)
+        y1, x1 = y0 + f32(1), x0 + f32(1)
+        wx0, wx1 = (x1 - x_in)[..., None], (x_in - x0)[..., None]                # (B, H, W, 1)
+        wy0, wy1 = (y1 - y_in)[..., None], (y_in - y0)[..., None]
+        row0 = wx0 * _read_pixels(images, y0, x0, fill) + wx1 * _read_pixels(images, y0, x1, fill)
+        row1 = wx0 * _read_pixels(images, y1, x0, fill) + wx1 * _read_pixels(images, y1, x1, fill)
+        out = wy0 * row0 + wy1 * row1
+    out = np.where((k == 0)[..., None], fill, out)            # the point at infinity: fill_value
+    return out.astype(images.dtype, copy=False)
+
+
+def _check_affine_arguments(interpolation, fill_mode):
+    if interpolation not in AFFINE_INTERPOLATIONS:
+        raise ValueError(f"interpolation: expected one of {list(AFFINE_INTERPOLATIONS)}, received {interpolation!r}")
+    if fill_mode not in AFFINE_FILL_MODES:
+        raise ValueError(f"fill_mode: expected one of {list(AFFINE_FILL_MODES)}, received {fill_mode!r}")
+
+
+def _fold_coordinate(c, n, fill_mode):
+    """Points ``c`` (float32) along an axis of ``n`` pixels, brought inside [0, n − 1] by
+    ``fill_mode``, exactly as TensorFlow's ``MapCoordinate`` does it (truncating divisions
+    included, so "wrap" is only a true modulo within about one period of the image):
+
+    - reflect: c < 0 -> c' = c + 2n·trunc(−c / 2n), then c' + 2n if c' < −n else −c' − 1;
+      c > n − 1 -> c' = c − 2n·trunc(c / 2n), then 2n − c' − 1 if c' >= n;
+    - wrap: c < 0 -> c + n·(trunc(−c / (n − 1)) + 1); c > n − 1 -> c − n·trunc(c / (n − 1));
+    - nearest: unchanged (the clamp does it);
+    then clamped to [0, n − 1] (any axis of one pixel maps to 0). "constant": ``c`` unchanged.
+    """
+    if fill_mode == "constant":
+        return c
+    f32 = np.float32
+    low, high = c < 0, c > n - 1
+    if n <= 1:
+        folded = np.zeros_like(c)
+    elif fill_mode == "reflect":
+        period = f32(2 * n)
+        below = c + period * np.trunc(-c / period)
+        below = np.where(below < -n, below + period, -below - f32(1))
+        above = c - period * np.trunc(c / period)
+        above = np.where(above >= n, period - above - f32(1), above)
+        folded = np.where(low, below, np.where(high, above, c))
+    elif fill_mode == "wrap":
+        below = c + f32(n) * (np.trunc(-c / f32(n - 1)) + f32(1))
+        above = c - f32(n) * np.trunc(c / f32(n - 1))
+        folded = np.where(low, below, np.where(high, above, c))
+    else:  # "nearest"
+        folded = c
+    return np.clip(folded, f32(0), f32(n - 1))
+
+
+def _round_half_away(c):
+    """Round to the nearest integer, halves away from zero (C's ``std::round``; NumPy's
+    ``np.round`` rounds halves to even). Exact: ``|c| − floor|c|`` has no rounding error."""
+    magnitude = np.abs(c)
+    whole = np.floor(magnitude)
+    return np.copysign(whole + (magnitude - whole >= 0.5), c)
+
+
+def _read_pixels(images, rows, cols, fill):
+    """``images[b, rows, cols, :]`` for the (B, H, W) grids of whole-number ``rows``/``cols``;
+    ``fill`` where a point lies outside the image -> (B, H, W, C)."""
+    batch, height, width, _ = images.shape
+    rows = np.clip(rows, -1, height).astype(np.int64)   # anything outside is outside: no overflow
+    cols = np.clip(cols, -1, width).astype(np.int64)
+    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
+    b = np.arange(batch)[:, None, None]
+    values = images[b, np.clip(rows, 0, height - 1), np.clip(cols, 0, width - 1)]
+    return np.where(inside[..., None], values, fill)
+
+
+def adjust_contrast_forward(images, factors, value_range):
+    """Keras's RandomContrast: per image and channel, ``y = clip((x − m)·f + m, low, high)``
+    with ``m`` the mean over the image's height then width, ``f`` the image's factor.
+
+    images: (B, H, W, C); factors: (B,) (or (B, 1)); value_range: (low, high) -> y, images' dtype.
+
+    >>> adjust_contrast_forward(np.array([[[[0.0], [10.0]]]], np.float32), np.array([2.0]), (0, 255))
+    array([[[[ 0.],
+             [15.]]]], dtype=float32)
+    """
+    dtype = images.dtype
+    mean = images.mean(axis=1, keepdims=True, dtype=dtype).mean(axis=2, keepdims=True, dtype=dtype)
+    f = np.asarray(factors, dtype).reshape(-1, 1, 1, 1)
+    out = (images - mean) * f + mean
+    return np.clip(out, dtype.type(value_range[0]), dtype.type(value_range[1]))
+
+
+def adjust_contrast_backward(grad_y, images, factors, value_range):
+    """Gradient of :func:`adjust_contrast_forward`. With ``g = dy`` where the unclipped value
+    lies within [low, high] (0 where clipped) and ``HW`` pixels per channel:
+    ``dx = f·g + (1 − f)·Σ_hw g / HW`` (every pixel moves the mean ``m`` by 1/HW)."""
+    dtype = grad_y.dtype
+    mean = images.mean(axis=1, keepdims=True, dtype=dtype).mean(axis=2, keepdims=True, dtype=dtype)
+    f = np.asarray(factors, dtype).reshape(-1, 1, 1, 1)
+    unclipped = (images - mean) * f + mean
+    g = grad_y * ((unclipped >= value_range[0]) & (unclipped <= value_range[1]))
+    return f * g + (1 - f) * g.mean(axis=(1, 2), keepdims=True)
+
+
+# ----------------------------------------------------------------------------- Image resizing
+# tf.image.resize's "bilinear" and "nearest" methods (what Keras's image loaders call), without
+# antialiasing. Half-pixel centres: output pixel i, of OUT along an axis of IN input pixels, sits
+# at input coordinate  s(i) = (i + ½)·(IN / OUT) − ½  (pixel k's centre being at k). TensorFlow
+# computes these positions in float32; so do these ops, so that they pick the same input pixels
+# with the same weights. Layout (…, H, W, C): one image (H, W, C) or a batch (B, H, W, C).
+def _check_resize_args(images, size, op):
+    """The image array (3-D or 4-D, real numbers) and ``size`` as two positive ints."""
+    if not isinstance(images, np.ndarray):
+        raise TypeError(f"{op}: images must be a NumPy array, received {type(images).__name__}")
+    if images.ndim not in (3, 4) or images.dtype.kind not in "uif":
+        raise ValueError(f"{op}: images must be (H, W, C) or (B, H, W, C) real numbers, received "
+                         f"shape {images.shape} of dtype {images.dtype}")
+    if images.shape[-3] < 1 or images.shape[-2] < 1:
+        raise ValueError(f"{op}: images must be at least 1x1, received shape {images.shape}")
+    if (not isinstance(size, (tuple, list)) or len(size) != 2
+            or not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n > 0
+                       for n in size)):
+        raise ValueError(f"{op}: size must be (height, width), two positive ints, received {size!r}")
+    return int(size[0]), int(size[1])
+
+
+def _resize_scale(in_size, out_size):
+    return np.float32(in_size) / np.float32(out_size)
+
+
+def _bilinear_taps(in_size, out_size):
+    """For each output index along one axis: the two input neighbours and the weight of the
+    second, ``s = (i + ½)·scale − ½``, ``lower = max(⌊s⌋, 0)``, ``upper = min(⌈s⌉, IN − 1)``,
+    ``lerp = s − ⌊s⌋`` (float32). Near the borders both neighbours are the edge pixel."""
+    s = (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * _resize_scale(in_size, out_size) \
+        - np.float32(0.5)
+    floor = np.floor(s)
+    lower = np.maximum(floor, 0).astype(np.intp)
+    upper = np.minimum(np.ceil(s), in_size - 1).astype(np.intp)
+    return lower, upper, (s - floor).astype(np.float32)
+
+
+def _nearest_taps(in_size, out_size):
+    """For each output index along one axis, the input pixel whose cell holds the output centre:
+    ``min(⌊(i + ½)·scale⌋, IN − 1)`` (float32, as TensorFlow)."""
+    s = (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * _resize_scale(in_size, out_size)
+    return np.minimum(np.floor(s), in_size - 1).astype(np.intp)
+
+
+def resize_bilinear(images, size):
+    """Bilinear resize with half-pixel centres, no antialiasing: ``tf.image.resize(images, size)``.
+
+    With the taps of :func:`_bilinear_taps` along rows (``y0, y1, wy``) and columns (``x0, x1, wx``):
+    ``top = I[y0, x0] + (I[y0, x1] − I[y0, x0])·wx``, ``bottom`` the same on row ``y1``, and
+    ``out = top + (bottom − top)·wy`` (TensorFlow's order of operations). Shrinking by more than
+    2x therefore skips input pixels (no antialiasing), as Keras's loaders do.
+    images: (H, W, C) or (B, H, W, C), any real dtype; size: (OH, OW) -> (…, OH, OW, C) in
+    float32 (float64 for float64 input; uint8 input gives float32, as TensorFlow).
+
+    >>> resize_bilinear(np.array([[[0], [10]]], np.uint8), (1, 4))[0, :, 0]
+    array([ 0. ,  2.5,  7.5, 10. ], dtype=float32)
+    """
+    out_h, out_w = _check_resize_args(images, size, "resize_bilinear")
+    dtype = np.float64 if images.dtype == np.float64 else np.float32
+    y0, y1, wy = _bilinear_taps(images.shape[-3], out_h)
+    x0, x1, wx = _bilinear_taps(images.shape[-2], out_w)
+    x = images.astype(dtype, copy=False)
+    wx = wx.astype(dtype)[:, None]                  # (OW, 1): broadcast over channels
+    wy = wy.astype(dtype)[:, None, None]            # (OH, 1, 1): over columns and channels
+    upper_rows, lower_rows = x[..., y0, :, :], x[..., y1, :, :]          # (…, OH, W, C)
+    top = upper_rows[..., x0, :] + (upper_rows[..., x1, :] - upper_rows[..., x0, :]) * wx
+    bottom = lower_rows[..., x0, :] + (lower_rows[..., x1, :] - lower_rows[..., x0, :]) * wx
+    return top + (bottom - top) * wy
+
+
+def resize_nearest(images, size):
+    """Nearest-neighbour resize with half-pixel centres: ``tf.image.resize(images, size,
+    "nearest")``: ``out[i, j] = I[min(⌊(i + ½)·H/OH⌋, H − 1), min(⌊(j + ½)·W/OW⌋, W − 1)]``.
+    images: (H, W, C) or (B, H, W, C) -> (…, OH, OW, C), the same dtype (uint8 stays uint8, as
+    in TensorFlow).
+
+    >>> resize_nearest(np.arange(4, dtype=np.uint8).reshape(1, 4, 1), (1, 2))[0, :, 0]
+    array([1, 3], dtype=uint8)
+    """
+    out_h, out_w = _check_resize_args(images, size, "resize_nearest")
+    rows = _nearest_taps(images.shape[-3], out_h)
+    cols = _nearest_taps(images.shape[-2], out_w)
+    return images[..., rows, :, :][..., :, cols, :]
