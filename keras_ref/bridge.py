@@ -3,6 +3,8 @@ layer names, weights copied (Keras's layouts are the kit's layouts, so no transp
 
 Each supported layer has one entry in :data:`LAYER_MAP`: a function building the Keras layer from
 ours and one building ours from Keras's. A layer without an entry gets a clear ``TypeError``.
+A model used as a layer (a ``Sequential`` inside a ``Sequential``) becomes one on the other side,
+its layers converted the same way, at any depth.
 
 Example::
 
@@ -77,11 +79,23 @@ def _lookup(kind, layer, direction):
     return entry[0 if direction == "to_keras" else 1]
 
 
+def _layer_to_keras(layer):
+    if isinstance(layer, scratch.Sequential):   # a nested model: its layers, without an Input
+        return keras.Sequential([_layer_to_keras(inner) for inner in layer.layers], name=layer.name)
+    return _lookup(type(layer).__name__, layer, "to_keras")(layer)
+
+
+def _layer_from_keras(layer):
+    if isinstance(layer, keras.Sequential):
+        return scratch.Sequential([_layer_from_keras(inner) for inner in layer.layers], name=layer.name)
+    return _lookup(type(layer).__name__, layer, "from_keras")(layer)
+
+
 def to_keras(model):
     """A ``keras.Sequential`` equivalent to the scratch ``model``, with its weights and layer names."""
     if not model.built:
         raise ValueError("to_keras: the model must be built (give it an input shape) before conversion")
-    keras_layers = [_lookup(type(layer).__name__, layer, "to_keras")(layer) for layer in model.layers]
+    keras_layers = [_layer_to_keras(layer) for layer in model.layers]
     keras_model = keras.Sequential([keras.Input(shape=model.input_shape[1:])] + keras_layers, name=model.name)
     keras_model.set_weights(model.get_weights())
     return keras_model
@@ -91,7 +105,7 @@ def from_keras(keras_model):
     """A scratch ``Sequential`` equivalent to the Keras ``keras_model``, with its weights and names."""
     if not isinstance(keras_model, keras.Sequential):
         raise TypeError(f"from_keras: expected a keras.Sequential model, received {type(keras_model).__name__}")
-    ours = [_lookup(type(layer).__name__, layer, "from_keras")(layer) for layer in keras_model.layers]
+    ours = [_layer_from_keras(layer) for layer in keras_model.layers]
     model = scratch.Sequential([scratch.Input(keras_model.input_shape[1:])] + ours, name=keras_model.name)
     model.set_weights(keras_model.get_weights())
     return model

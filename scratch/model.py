@@ -14,9 +14,17 @@ split over the cores by the engine (``scratch/engine/data_parallel.py``), which 
 ``compute_gradients`` on a replica of the model per core.
 
 Keras's TensorFlow backend computes a crossentropy on a softmax output from the logits that
-produced it (``keras/src/backend/tensorflow/nn.py``, ``sparse_categorical_crossentropy``); so does
-this model: the loss starts its backward pass at the last layer's pre-softmax values
-(``backward_from_logits``).
+produced it (``keras/src/backend/tensorflow/nn.py``, ``_get_logits``); so does this model: the
+loss starts its backward pass at the last layer's pre-softmax values (``backward_from_logits``).
+
+A ``Sequential`` is itself a layer (as in Keras, where a model is a layer), so a model can be a
+layer of another: ``keras.Sequential([model, keras.layers.Softmax()])``. It plays the part through
+the layer's few methods: ``build`` builds its layers, ``forward`` runs them in order (passing
+``training`` down), ``backward`` runs theirs in reverse, ``weights`` lists theirs — the very
+variables, so training the outer model trains the inner one.
+
+``fit``, ``evaluate`` and ``predict`` take arrays or a :class:`scratch.utils.Dataset` of
+``(x_batch, y_batch)`` batches, as Keras takes a ``tf.data.Dataset``.
 
 Example::
 
@@ -28,6 +36,7 @@ Example::
     >>> model.count_params()
     101770
 """
+import itertools
 import math
 import os
 import warnings
@@ -41,13 +50,22 @@ from scratch.engine.data_parallel import DataParallel
 from scratch.engine.denormals import flush_denormals
 from scratch.layers.base import Input, Layer, check_weight_list
 from scratch.summary import format_shape, format_summary, print_summary
+from scratch.utils.dataset import Dataset
 
 
-class Sequential:
-    """A linear stack of layers, as ``keras.Sequential``."""
+class Sequential(Layer):
+    """A linear stack of layers, as ``keras.Sequential``; also a layer of another model.
+
+    As a layer: ``build(input_shape)``, ``forward(x, training)`` (B, ...) -> (B, ...) and
+    ``backward(grad_output)`` -> d loss / d x go through ``self.layers``; ``weights`` are theirs.
+    """
 
     def __init__(self, layers=None, name=None):
+        # Layer.__init__ is not called: a model's built, weights and output shape are its layers'.
         self.name = name or naming.unique_name("sequential")
+        self.trainable = True
+        self.preset_random = None   # unused: the engine hands draws to the layers inside
+        self._compute_grad_x = True
         self.layers = []
         self.input_shape = None
         self.optimizer = None
@@ -71,6 +89,13 @@ class Sequential:
             return
         if not isinstance(layer, Layer):
             raise TypeError(f"layer: expected a scratch layer instance, received {layer!r}")
+        if isinstance(layer, Sequential):
+            if layer.contains(self):
+                raise ValueError(f"layer: expected a layer or another model, received model '{layer.name}', "
+                                 f"which is (or contains) model '{self.name}' itself")
+            if not layer.layers:
+                raise ValueError(f"layer: a model used as a layer needs at least one layer, received "
+                                 f"model '{layer.name}' with none")
         if any(existing.name == layer.name for existing in self.layers):
             raise ValueError(f"layer: the name '{layer.name}' is already used in model '{self.name}'; "
                              "layer names must be unique")
@@ -99,6 +124,13 @@ class Sequential:
             shape = layer.output_shape
         self.input_shape = tuple(input_shape)
 
+    def check_input_shape(self, input_shape):
+        """Raise the ``ValueError`` :meth:`build` would raise for ``input_shape``, building nothing."""
+        self._output_shape_for(input_shape)
+
+    def compute_output_shape(self, input_shape):
+        return self._output_shape_for(input_shape)
+
     def _output_shape_for(self, input_shape):
         """The model's output shape for inputs of ``input_shape``, found without building anything;
         raises the error the first layer that refuses its input would raise in :meth:`build`."""
@@ -115,6 +147,17 @@ class Sequential:
         return self.input_shape is not None and all(layer.built for layer in self.layers)
 
     @property
+    def declared_input_shape(self):
+        """The input shape given to the model (``Input`` or its first layer's), if any: a model
+        used as the first layer of another gives it its input shape, as a layer would."""
+        return self.input_shape
+
+    def contains(self, model):
+        """True when ``model`` is this model or one nested in it, at any depth."""
+        return model is self or any(isinstance(layer, Sequential) and layer.contains(model)
+                                    for layer in self.layers)
+
+    @property
     def output_shape(self):
         return self.layers[-1].output_shape if self.layers else self.input_shape
 
@@ -124,7 +167,32 @@ class Sequential:
 
     @property
     def trainable_variables(self):
+        if not self.trainable:
+            return []
         return [variable for layer in self.layers for variable in layer.trainable_variables]
+
+    @property
+    def output_layer(self):
+        """The layer that computes the model's output: the last layer, or a nested model's own."""
+        last = self.layers[-1]
+        return last.output_layer if isinstance(last, Sequential) else last
+
+    @property
+    def compute_grad_x(self):
+        """Whether :meth:`backward` returns d loss / d x (fit turns it off: no one needs it)."""
+        return self._compute_grad_x
+
+    @compute_grad_x.setter
+    def compute_grad_x(self, value):
+        # Off: the first layer with trainable weights stops the backward pass (nothing below it learns).
+        self._compute_grad_x = value
+        first = next((i for i, layer in enumerate(self.layers) if layer.trainable_variables), None)
+        for i, layer in enumerate(self.layers):
+            layer.compute_grad_x = value or i != first
+
+    def multiply_adds(self):
+        """Multiply-adds per sample of all the layers (the engine's measure of a model's size)."""
+        return sum(layer.multiply_adds() for layer in self.layers)
 
     def count_params(self):
         """Number of scalars in all weights (``Total params`` of the summary without the optimizer)."""
@@ -205,10 +273,41 @@ class Sequential:
         if not self.built:
             self.build((None,) + x.shape[1:])
 
+    def _dataset_batches(self, dataset, argument, labelled=True):
+        """One pass over ``dataset``: each ``(x_batch, y_batch)`` checked as it comes (the checks
+        of arrays: shape, finite values, labels) and ``x_batch`` cast to float32; only
+        ``x_batch`` when not ``labelled`` (predict). A dataset is read lazily, so a bad batch
+        raises when it is reached — mid-epoch, after training has begun — not before."""
+        count = 0
+        for count, batch in enumerate(dataset, start=1):
+            where = f"{argument} (batch {count - 1})"
+            if not isinstance(batch, (tuple, list)) or len(batch) != 2:
+                raise ValueError(f"{where}: expected a pair (x_batch, y_batch), received "
+                                 f"{type(batch).__name__}" + (f" of {len(batch)} elements"
+                                                              if isinstance(batch, (tuple, list)) else ""))
+            if labelled:
+                x_batch, y_batch = self._check_data(batch[0], batch[1], None, f"{where} inputs",
+                                                    f"{where} targets")
+            else:
+                x_batch, y_batch = data_checks.as_inputs(batch[0], self.input_shape, f"{where} inputs"), None
+            data_checks.check_not_empty(x_batch, f"{where} inputs", "compute on")
+            yield np.asarray(x_batch, dtype=FLOATX), y_batch
+        if count == 0:
+            raise ValueError(f"{argument}: expected a Dataset that yields at least 1 batch, received one "
+                             "that yielded none")
+
+    def _first_dataset_pass(self, dataset, argument, labelled=True):
+        """``(batches, x_first)``: a checked pass over ``dataset`` (see :meth:`_dataset_batches`)
+        and its first batch's inputs, already read, from which an unbuilt model builds."""
+        batches = self._dataset_batches(dataset, argument, labelled)
+        first = next(batches)
+        return itertools.chain([first], batches), first[0]
+
     def _loss_from_logits(self):
-        """True when the loss must start from the last layer's logits: a crossentropy on a
-        softmax output (``keras/src/backend/tensorflow/nn.py`` takes the logits there too)."""
-        return (getattr(self.layers[-1], "activation", None) is activations.softmax
+        """True when the loss must start from the output layer's logits: a crossentropy on a
+        softmax output, also one inside a nested model (``keras/src/backend/tensorflow/nn.py``,
+        ``_get_logits``, reads the logits the softmax left on its output tensor)."""
+        return (getattr(self.output_layer, "activation", None) is activations.softmax
                 and isinstance(self.loss, (losses.SparseCategoricalCrossentropy, losses.CategoricalCrossentropy)))
 
     # ------------------------------------------------------------------ one step
@@ -236,44 +335,51 @@ class Sequential:
         if self.data_parallel is not None:
             return self.data_parallel.compute_gradients(x, y)
         y_pred = self(x, training=True)              # 1. forward through the layers
-        loss, grad = self.compute_loss(y, y_pred)    # 2. the batch loss and d loss / d y_pred
-        self.backward(grad)                          # 3. backward through the layers, in reverse
+        loss, grad = self.compute_loss(y, y_pred)    # 2. the batch loss and its gradient:
+        if self._loss_from_logits():                 # 3. backward through the layers, in reverse,
+            self.backward_from_logits(grad)          #    from d loss / d logits (softmax shortcut)
+        else:
+            self.backward(grad)                      #    or from d loss / d y_pred
         return y_pred, loss
 
-    def __call__(self, x, training=False):
-        """Forward pass: ``x`` through every layer in order; each keeps what its backward needs.
-        x: (B, ...) -> (B, ...) outputs. Builds the model on its first input."""
+    def __call__(self, x, training=None):
+        """Forward pass on ``x`` (B, ...) -> (B, ...) outputs, cast to float32 and shape-checked
+        first. Builds the model on its first input."""
         out = np.asarray(x, dtype=FLOATX)
         if not self.built:
             self.build((None,) + out.shape[1:])
         elif out.shape[1:] != tuple(self.input_shape[1:]):
             raise ValueError(f"{self.name}: expected input of shape {self.input_shape}, received shape {out.shape}")
+        return self.forward(out, training=training)
+
+    def forward(self, x, training=None):
+        """``x`` through every layer in order; each keeps what its backward needs. ``training``
+        reaches every layer (Dropout, also inside a nested model, is active only in training;
+        None, not given, leaves it to each layer: augmentation layers then augment)."""
         for layer in self.layers:
-            out = layer.forward(out, training=training)
-        return out
+            x = layer.forward(x, training=training)
+        return x
 
     def compute_loss(self, y, y_pred):
         """The batch loss and its gradient: ``(loss, grad)`` with ``grad = d loss / d y_pred``,
-        or ``d loss / d logits`` of the last layer when the output is a softmax and the loss a
-        crossentropy (Keras's TensorFlow backend computes it from the logits; :meth:`backward`
-        starts there). loss: float32 (per-sample values (B,) with ``reduction="none"``)."""
-        logits = self.layers[-1].logits if self._loss_from_logits() else None
+        or ``d loss / d logits`` of the output layer when the output is a softmax and the loss a
+        crossentropy (Keras's TensorFlow backend computes it from the logits; then pass ``grad``
+        to :meth:`backward_from_logits`). loss: float32 (per-sample (B,) with ``reduction="none"``)."""
+        logits = self.output_layer.logits if self._loss_from_logits() else None
         per_sample, grad = self.loss.per_sample(y, y_pred, logits=logits)
         return self.loss.reduce(per_sample), grad * FLOATX(self.loss.gradient_scale(len(y)))
 
     def backward(self, grad):
-        """Backward pass: from ``grad`` (see :meth:`compute_loss`), each layer, last to first,
+        """Backward pass from ``grad`` = d loss / d y_pred (B, ...): each layer, last to first,
         fills its variables' ``.grad`` and returns the gradient with respect to its input, which
-        the layer below takes. Returns d loss / d x, or None inside ``fit``, which stops at the
-        first layer with weights (nothing below it learns)."""
-        layers = self.layers[::-1]
-        if self._loss_from_logits():   # the softmax-crossentropy shortcut: grad is d loss / d logits
-            grad = layers.pop(0).backward_from_logits(grad)
-        for layer in layers:
-            if grad is None:           # the layer above was fit's first layer with weights
-                break
-            grad = layer.backward(grad)
-        return grad
+        the layer below takes. Returns d loss / d x (B, ...), or None inside ``fit``, which stops
+        at the first layer with weights (nothing below it learns)."""
+        return _backward_through(self.layers[::-1], grad)
+
+    def backward_from_logits(self, grad):
+        """As :meth:`backward`, from ``grad`` = d loss / d logits of the output layer (the
+        softmax-crossentropy shortcut; that layer's ``backward_from_logits`` starts there)."""
+        return _backward_through(self.layers[-2::-1], self.layers[-1].backward_from_logits(grad))
 
     def compute_metrics(self, y, y_pred, loss):
         """Add the batch to the running loss and metrics; returns the logs (sorted by name)."""
@@ -306,7 +412,7 @@ class Sequential:
         engine when ``self.data_parallel`` is set)."""
         if self.data_parallel is not None:
             return self.data_parallel.predict(x)
-        return self(x)
+        return self(x, training=False)
 
     # ------------------------------------------------------------------ loops
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -315,15 +421,27 @@ class Sequential:
         a :class:`History` whose ``history`` holds the per-epoch loss and metrics (``val_`` ones
         with validation data).
 
+        ``x`` is an array of inputs with targets ``y``, or a :class:`scratch.utils.Dataset` of
+        ``(x_batch, y_batch)`` batches (as Keras takes a ``tf.data.Dataset``): then one step per
+        batch it yields, ``len(x)`` steps per epoch, no ``y`` or ``batch_size`` (Keras's error
+        for ``y``; Keras silently ignores ``batch_size`` there), ``shuffle`` ignored (the dataset
+        orders its own batches; Keras warns), no ``validation_split`` (as Keras).
+        ``validation_data`` is ``(x_val, y_val)`` or a ``Dataset``.
+
         ``validation_split`` takes the *last* samples, before any shuffling, as Keras does.
         Every argument is checked before anything changes: a refused call leaves an unbuilt
-        model unbuilt. Departures from Keras: 0 samples to train on, or an empty
-        ``validation_data``, is a ``ValueError`` (Keras warns "Your input ran out of data" and
-        returns empty logs, leaving the ``val_`` metrics out, so EarlyStopping only warns); and
+        model unbuilt. The one exception is a ``Dataset``, read lazily: each batch is checked as
+        it comes (the model builds from the first), so a bad batch late in an epoch raises then.
+        Departures from Keras: 0 samples to train on, or an empty ``validation_data``, is a
+        ``ValueError`` (Keras warns "Your input ran out of data" and returns empty logs, leaving
+        the ``val_`` metrics out, so EarlyStopping only warns); and
         ``validation_data=(x, y, sample_weight)`` is refused (scratch has no sample weights).
         """
         self._require_compiled("fit")
         self._require_layers()
+        from_dataset = isinstance(x, Dataset)
+        if from_dataset:
+            steps = _check_dataset_call(x, y, batch_size)
         batch_size = data_checks.check_positive_int(32 if batch_size is None else batch_size, "batch_size")
         epochs = data_checks.check_positive_int(epochs, "epochs")
         verbose = data_checks.check_verbose(verbose)
@@ -331,58 +449,70 @@ class Sequential:
         if not isinstance(shuffle, bool):
             raise TypeError(f"shuffle: expected True or False, received {shuffle!r}")
         callbacks = _check_callbacks(callbacks)
-        x, y = self._check_data(x, y)
-        data_checks.check_not_empty(x, "x", "train on")
-        if validation_data is not None:
-            x_val, y_val = data_checks.unpack_validation_data(validation_data)
-            x_val, y_val = self._check_data(x_val, y_val, (None,) + x.shape[1:], "validation_data[0]",
-                                            "validation_data[1]")
-            data_checks.check_not_empty(x_val, "validation_data", "validate on")
-        elif validation_split:
+        if from_dataset and validation_split and validation_data is None:
+            # Keras's words (keras/src/trainers/data_adapters/array_slicing.py, train_validation_split)
+            raise ValueError("Argument `validation_split` is only supported for tensors or NumPy arrays."
+                             f"Found incompatible type in the input: [{type(x)}]")
+        if isinstance(validation_data, Dataset):
+            _dataset_length(validation_data, "validation_data")
+        if from_dataset:
+            first_pass, x_first = self._first_dataset_pass(x, "x")
+        else:
+            x, y = self._check_data(x, y)
+            data_checks.check_not_empty(x, "x", "train on")
+            x_first = x
+        if validation_data is None and validation_split:
             at = data_checks.split_at(len(x), validation_split)
             x, x_val, y, y_val = x[:at], x[at:], y[:at], y[at:]
-        else:
-            x_val = y_val = None
-        self._build_for(x)
+        elif validation_data is not None and not isinstance(validation_data, Dataset):
+            x_val, y_val = data_checks.unpack_validation_data(validation_data)
+            x_val, y_val = self._check_data(x_val, y_val, (None,) + x_first.shape[1:], "validation_data[0]",
+                                            "validation_data[1]")
+            data_checks.check_not_empty(x_val, "validation_data", "validate on")
+        self._build_for(x_first)
 
-        steps = math.ceil(len(x) / batch_size)
+        def training_batches(epoch):
+            if from_dataset:
+                return first_pass if epoch == 0 else self._dataset_batches(x, "x")
+            return _batches(x, y, batch_size, shuffle)
+
+        def validation_batches():
+            if isinstance(validation_data, Dataset):
+                return self._dataset_batches(validation_data, "validation_data")
+            return _batches(x_val, y_val, batch_size, shuffle=False)
+
+        validate = validation_data is not None or validation_split
+        if not from_dataset:
+            steps = math.ceil(len(x) / batch_size)
         history = History()
         chain = [history] + callbacks + ([ProgbarLogger()] if verbose else [])
         callback_list = CallbackList(chain, self, {"verbose": verbose, "epochs": epochs, "steps": steps})
-        self._skip_input_gradient_below_weights()
+        self.compute_grad_x = False   # no one needs d loss / d x: backward stops at the first weights
         self.stop_training = False
         callback_list.on_train_begin()
         # as TensorFlow does: denormal floats are slow and carry nothing
-        with flush_denormals(), DataParallel(self, batch_size):
+        with flush_denormals(), DataParallel(self, len(x_first) if from_dataset else batch_size):
             for epoch in range(epochs):
                 callback_list.on_epoch_begin(epoch)
                 self.reset_metrics()
                 logs = {}
-                for step, (x_batch, y_batch) in enumerate(_batches(x, y, batch_size, shuffle)):
+                for step, (x_batch, y_batch) in enumerate(training_batches(epoch)):
                     logs = self.train_step((x_batch, y_batch))
                     callback_list.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
                 logs = self._metrics_result_or(logs)
-                if x_val is not None:
-                    val_logs = self._test_loop(x_val, y_val, batch_size, CallbackList([], self, {}))
+                if validate:
+                    val_logs = self._test_loop(validation_batches(), CallbackList([], self, {}))
                     logs.update({f"val_{key}": value for key, value in val_logs.items()})
                 callback_list.on_epoch_end(epoch, logs)
                 if self.stop_training:
                     break
-        for layer in self.layers:  # a direct backward() after fit gives the input gradient again
-            layer.compute_grad_x = True
+        self.compute_grad_x = True    # a direct backward() after fit gives the input gradient again
         callback_list.on_train_end()
         history.params = {"verbose": verbose, "epochs": epochs, "steps": steps}
         self.history = history
         return history
-
-    def _skip_input_gradient_below_weights(self):
-        """Tell the first layer with trainable weights that no one needs its input gradient:
-        :meth:`backward` stops there (the layers below have nothing to learn)."""
-        first = next((i for i, layer in enumerate(self.layers) if layer.trainable_variables), None)
-        for i, layer in enumerate(self.layers):
-            layer.compute_grad_x = i != first
 
     def _metrics_result_or(self, logs):
         """The running metrics when the last step's ``logs`` have their names, else ``logs`` (a
@@ -390,12 +520,12 @@ class Sequential:
         result = self.get_metrics_result()
         return result if set(logs) == set(result) else dict(logs)
 
-    def _test_loop(self, x, y, batch_size, callback_list):
-        """One :meth:`test_step` per batch; the final logs."""
+    def _test_loop(self, batches, callback_list):
+        """One :meth:`test_step` per ``(x_batch, y_batch)`` of ``batches``; the final logs."""
         self.reset_metrics()
         callback_list.on_test_begin()
         logs = {}
-        for step, (x_batch, y_batch) in enumerate(_batches(x, y, batch_size, shuffle=False)):
+        for step, (x_batch, y_batch) in enumerate(batches):
             logs = self.test_step((x_batch, y_batch))
             callback_list.on_test_batch_end(step, logs)
         logs = self._metrics_result_or(logs)
@@ -403,20 +533,29 @@ class Sequential:
         return logs
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False):
-        """Loss and metrics on ``(x, y)`` in inference mode: ``loss`` alone when there are no
-        metrics, else ``[loss, metric1, …]`` (or a dict with ``return_dict=True``), as Keras.
-        0 samples is a ``ValueError`` (Keras warns and returns ``[]``/``{}``)."""
+        """Loss and metrics on ``(x, y)`` — or on a :class:`scratch.utils.Dataset` ``x`` of
+        ``(x_batch, y_batch)`` batches (no ``y``, no ``batch_size``; see :meth:`fit`) — in
+        inference mode: ``loss`` alone when there are no metrics, else ``[loss, metric1, …]`` (or
+        a dict with ``return_dict=True``), as Keras. 0 samples is a ``ValueError`` (Keras warns
+        and returns ``[]``/``{}``)."""
         self._require_compiled("evaluate")
         self._require_layers()
+        from_dataset = isinstance(x, Dataset)
+        if from_dataset:
+            steps = _check_dataset_call(x, y, batch_size)
         batch_size = data_checks.check_positive_int(32 if batch_size is None else batch_size, "batch_size")
         verbose = data_checks.check_verbose(verbose)
-        x, y = self._check_data(x, y)
-        data_checks.check_not_empty(x, "x", "evaluate on")
-        self._build_for(x)
-        steps = math.ceil(len(x) / batch_size)
+        if from_dataset:
+            batches, x_first = self._first_dataset_pass(x, "x")
+        else:
+            x, y = self._check_data(x, y)
+            data_checks.check_not_empty(x, "x", "evaluate on")
+            batches, x_first = _batches(x, y, batch_size, shuffle=False), x
+            steps = math.ceil(len(x) / batch_size)
+        self._build_for(x_first)
         chain = [ProgbarLogger()] if verbose else []
-        with DataParallel(self, batch_size):
-            logs = self._test_loop(x, y, batch_size, CallbackList(chain, self, {"verbose": verbose, "steps": steps}))
+        with DataParallel(self, len(x_first) if from_dataset else batch_size):
+            logs = self._test_loop(batches, CallbackList(chain, self, {"verbose": verbose, "steps": steps}))
         if return_dict:
             return logs
         # as Keras's Trainer._flatten_metrics_in_order: the loss, the compiled metrics, then any other
@@ -427,20 +566,29 @@ class Sequential:
 
     def predict(self, x, batch_size=None, verbose="auto"):
         """Outputs for ``x`` in inference mode, one :meth:`predict_step` per batch, as one float32
-        array. 0 samples give a ``(0, …)`` array (Keras 3.15 fails there with an ``UnboundLocalError``)."""
+        array. ``x`` may be a :class:`scratch.utils.Dataset` (its ``y_batch`` ignored, may be
+        None; no ``batch_size``). 0 samples give a ``(0, …)`` array (Keras 3.15 fails there with
+        an ``UnboundLocalError``)."""
         self._require_layers()
+        from_dataset = isinstance(x, Dataset)
+        if from_dataset:
+            steps = _check_dataset_call(x, None, batch_size)
         batch_size = data_checks.check_positive_int(32 if batch_size is None else batch_size, "batch_size")
         verbose = data_checks.check_verbose(verbose)
-        x = data_checks.as_inputs(x, self.input_shape)
-        self._build_for(x)
-        steps = math.ceil(len(x) / batch_size)
+        if from_dataset:
+            batches, x_first = self._first_dataset_pass(x, "x", labelled=False)
+        else:
+            x = data_checks.as_inputs(x, self.input_shape)
+            batches, x_first = _batches(x, None, batch_size, shuffle=False), x
+            steps = math.ceil(len(x) / batch_size)
+        self._build_for(x_first)
         chain = [ProgbarLogger()] if verbose else []
         callback_list = CallbackList(chain, self, {"verbose": verbose, "steps": steps})
         callback_list.on_predict_begin()
         outputs = []
-        with DataParallel(self, batch_size):
-            for step, start in enumerate(range(0, len(x), batch_size)):
-                outputs.append(self.predict_step(np.asarray(x[start:start + batch_size], dtype=FLOATX)))
+        with DataParallel(self, len(x_first) if from_dataset else batch_size):
+            for step, (x_batch, _) in enumerate(batches):
+                outputs.append(self.predict_step(x_batch))
                 callback_list.on_predict_batch_end(step)
         callback_list.on_predict_end()
         if not outputs:
@@ -493,6 +641,17 @@ def _check_callbacks(callbacks):
     return list(callbacks)
 
 
+def _backward_through(layers, grad):
+    """``grad`` through ``layers`` (given last to first): each takes the gradient with respect
+    to its output and returns the one with respect to its input; stops at a layer that
+    returns None (fit's first layer with weights: nothing below it learns)."""
+    for layer in layers:
+        if grad is None:
+            break
+        grad = layer.backward(grad)
+    return grad
+
+
 def _batches(x, y, batch_size, shuffle):
     """``(x_batch, y_batch)`` pairs of ``batch_size`` samples (the last one may be smaller), in a
     new random order when ``shuffle`` (from the kit's seeded generator); ``x_batch`` in float32,
@@ -500,7 +659,34 @@ def _batches(x, y, batch_size, shuffle):
     order = rng().permutation(len(x)) if shuffle else None
     for start in range(0, len(x), batch_size):
         index = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
-        yield np.asarray(x[index], dtype=FLOATX), y[index]
+        yield np.asarray(x[index], dtype=FLOATX), None if y is None else y[index]
+
+
+def _dataset_length(dataset, argument):
+    """``len(dataset)``, the batches in one pass: a positive int, else a clear error."""
+    try:
+        length = len(dataset)
+    except (NotImplementedError, TypeError) as error:
+        raise TypeError(f"{argument}: expected a Dataset whose len() is its number of batches per pass, "
+                        f"received {type(dataset).__name__}, whose len() fails ({error!r})") from None
+    if length < 1:
+        raise ValueError(f"{argument}: expected a Dataset of at least 1 batch, received one of len {length}")
+    return length
+
+
+def _check_dataset_call(dataset, y, batch_size):
+    """Refuse what a Dataset ``x`` already holds (``y``: Keras's ``ValueError`` and words, from
+    ``keras/src/trainers/data_adapters/__init__.py``; ``batch_size``: Keras ignores it silently,
+    its docs say "do not specify"); returns ``len(dataset)``, the steps per pass."""
+    if y is not None:
+        raise ValueError("When providing `x` as a scratch.utils.Dataset, `y` should not be passed. Instead, "
+                         "the targets should be included as part of the scratch.utils.Dataset. (y: expected "
+                         f"None, received {type(y).__name__})")
+    if batch_size is not None:
+        raise ValueError("When providing `x` as a scratch.utils.Dataset, `batch_size` should not be passed: "
+                         "the Dataset yields its own batches. (batch_size: expected None, received "
+                         f"{batch_size!r})")
+    return _dataset_length(dataset, "x")
 
 
 def _warn_from_logits_on_softmax(model):

@@ -4,7 +4,8 @@ Layout (``keras/src/saving/saving_lib.py``, ``_save_container_state`` and ``H5IO
 ``layers/<key>/vars/<i>`` datasets (kernel, bias, …), where ``<key>`` is the snake_case class name
 made unique *within the model* in layer order (``flatten``, ``dense``, ``dense_1``), not the
 layer's own name; each ``vars`` group carries the attribute ``name`` = the layer's name; a root
-``vars`` group names the model.
+``vars`` group names the model. A nested model is a layer whose group holds its own ``layers``
+group in the same layout, and an empty ``vars`` (``layers/sequential/layers/dense/vars/0``).
 Files are written to a temporary name and renamed: an interrupted save never leaves a
 half-written file in place of a good one.
 """
@@ -18,6 +19,23 @@ from scratch.atomic import atomic_path, check_path
 
 SUFFIX = ".weights.h5"
 REAL_KINDS = "biuf"  # NumPy dtype kinds that are real numbers: bool, int, unsigned int, float
+
+
+def _is_model(layer):
+    return isinstance(getattr(layer, "layers", None), list)
+
+
+def _own_weights(layer):
+    """The weights a layer's ``vars`` group holds: none for a nested model (its layers hold them)."""
+    return [] if _is_model(layer) else layer.weights
+
+
+def _all_layers(layers):
+    """Every layer, nested models' layers included (each model before its layers)."""
+    for layer in layers:
+        yield layer
+        if _is_model(layer):
+            yield from _all_layers(layer.layers)
 
 
 def layer_keys(layers):
@@ -60,15 +78,23 @@ def _hdf5_image(model, name):
     """The bytes of the weights file, built in memory; ``name`` only labels it (nothing is
     read from or written to it)."""
     with h5py.File(name, "w", driver="core", backing_store=False) as f:
-        layers_group = f.create_group("layers")
-        for key, layer in zip(layer_keys(model.layers), model.layers):
-            group = layers_group.create_group(key).create_group("vars")
-            group.attrs["name"] = layer.name
-            for i, variable in enumerate(layer.weights):
-                group.create_dataset(str(i), data=variable.value)
+        _write_layers(f, model.layers)
         f.create_group("vars").attrs["name"] = model.name
         f.flush()
         return f.id.get_file_image()
+
+
+def _write_layers(parent, layers):
+    """``parent/layers/<key>/vars/<i>`` for each layer; a nested model's layers inside its group."""
+    layers_group = parent.create_group("layers")
+    for key, layer in zip(layer_keys(layers), layers):
+        layer_group = layers_group.create_group(key)
+        if _is_model(layer):
+            _write_layers(layer_group, layer.layers)
+        group = layer_group.create_group("vars")
+        group.attrs["name"] = layer.name
+        for i, variable in enumerate(_own_weights(layer)):
+            group.create_dataset(str(i), data=variable.value)
 
 
 # HDF5's bytes beyond the arrays' own, measured with h5py 3.14 / HDF5 1.14 by saving Dense stacks
@@ -86,10 +112,11 @@ def estimated_file_size(model):
     """Bytes a ``save_weights`` of ``model`` will need at most: the arrays' bytes plus a safe
     bound on HDF5's overhead (see the constants above); ``ModelCheckpoint`` checks the free
     space against it before training."""
-    arrays = [variable for layer in model.layers for variable in layer.weights]
+    layers = list(_all_layers(model.layers))   # a nested model counts as a layer (a group) too
+    arrays = [variable for layer in layers for variable in _own_weights(layer)]
     data = sum(int(np.prod(variable.shape)) * np.dtype(variable.value.dtype).itemsize for variable in arrays)
-    names = sum(len(str(layer.name).encode()) for layer in model.layers) + len(str(model.name).encode())
-    return (data + names + FILE_OVERHEAD + LAYER_OVERHEAD * len(model.layers)
+    names = sum(len(str(layer.name).encode()) for layer in layers) + len(str(model.name).encode())
+    return (data + names + FILE_OVERHEAD + LAYER_OVERHEAD * len(layers)
             + ARRAY_OVERHEAD * len(arrays))
 
 
@@ -138,35 +165,7 @@ def read_weights(model, path):
 def _read_arrays(model, path, f):
     if "layers" not in f:
         raise ValueError(f"filepath: {path!r} has no 'layers' group; not a Keras .weights.h5 file")
-    stored = f["layers"]
-    keys = layer_keys(model.layers)
-    extra = sorted(set(stored) - set(keys))
-    if extra:
-        raise ValueError(f"filepath: {path!r} holds layers {extra} that this model does not have "
-                         f"(model layers: {keys})")
-    datasets = []  # per layer: (entry, variable, dataset); all checked before any is read
-    for key, layer in zip(keys, model.layers):
-        group = stored[key]["vars"] if key in stored and "vars" in stored[key] else {}
-        if len(group) != len(layer.weights):
-            raise ValueError(
-                f"filepath: layer '{key}' of {path!r} holds {len(group)} arrays, "
-                f"the model's layer '{layer.name}' expects {len(layer.weights)}")
-        found = []
-        for i, variable in enumerate(layer.weights):
-            entry = f"layers/{key}/vars/{i}"
-            dataset = group.get(str(i))
-            if not isinstance(dataset, h5py.Dataset):
-                raise ValueError(f"filepath: {path!r} has no dataset '{entry}' where {variable.path} "
-                                 f"expects an array of shape {variable.shape}")
-            if dataset.shape != variable.shape:
-                raise ValueError(
-                    f"filepath: '{key}/vars' of {path!r} has shape {dataset.shape} where "
-                    f"{variable.path} expects {variable.shape}")
-            if dataset.dtype.kind not in REAL_KINDS:  # before reading: a string dataset is not parsed
-                raise ValueError(f"filepath: '{entry}' of {path!r} holds dtype {dataset.dtype} where "
-                                 f"{variable.path} expects real numbers (bool, int or float)")
-            found.append((entry, variable, dataset))
-        datasets.append(found)
+    datasets = _find_datasets(f["layers"], "layers", model.layers, path)   # all checked before any is read
     arrays = []
     for found in datasets:
         values = []
@@ -179,3 +178,46 @@ def _read_arrays(model, path, f):
             values.append(value)
         arrays.append(values)
     return arrays
+
+
+def _find_datasets(stored, prefix, layers, path):
+    """Per layer of ``layers``, its ``(entry, variable, dataset)`` triples from the group
+    ``stored`` (at ``prefix`` in the file), shapes and dtypes checked; a nested model's are its
+    layers' in order (its ``layers.weights`` order), found in its group's own ``layers``."""
+    keys = layer_keys(layers)
+    extra = sorted(set(stored) - set(keys))
+    if extra:
+        raise ValueError(f"filepath: {path!r} holds layers {extra} under '{prefix}' that this model does "
+                         f"not have (model layers: {keys})")
+    datasets = []
+    for key, layer in zip(keys, layers):
+        if _is_model(layer):
+            inner = stored[key].get("layers") if key in stored else None
+            if not isinstance(inner, h5py.Group):
+                raise ValueError(f"filepath: {path!r} has no group '{prefix}/{key}/layers' where the nested "
+                                 f"model '{layer.name}' expects its layers' weights")
+            datasets.append([triple for found in _find_datasets(inner, f"{prefix}/{key}/layers", layer.layers, path)
+                             for triple in found])
+            continue
+        group = stored[key]["vars"] if key in stored and "vars" in stored[key] else {}
+        if len(group) != len(layer.weights):
+            raise ValueError(
+                f"filepath: layer '{prefix}/{key}' of {path!r} holds {len(group)} arrays, "
+                f"the model's layer '{layer.name}' expects {len(layer.weights)}")
+        found = []
+        for i, variable in enumerate(layer.weights):
+            entry = f"{prefix}/{key}/vars/{i}"
+            dataset = group.get(str(i))
+            if not isinstance(dataset, h5py.Dataset):
+                raise ValueError(f"filepath: {path!r} has no dataset '{entry}' where {variable.path} "
+                                 f"expects an array of shape {variable.shape}")
+            if dataset.shape != variable.shape:
+                raise ValueError(
+                    f"filepath: '{prefix}/{key}/vars' of {path!r} has shape {dataset.shape} where "
+                    f"{variable.path} expects {variable.shape}")
+            if dataset.dtype.kind not in REAL_KINDS:  # before reading: a string dataset is not parsed
+                raise ValueError(f"filepath: '{entry}' of {path!r} holds dtype {dataset.dtype} where "
+                                 f"{variable.path} expects real numbers (bool, int or float)")
+            found.append((entry, variable, dataset))
+        datasets.append(found)
+    return datasets

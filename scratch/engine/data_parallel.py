@@ -9,9 +9,9 @@ enough, ``fit``, ``evaluate`` and ``predict`` on the cpu backend split the batch
                   └─ replica 1 (worker thread): replica.compute_gradients(x[B/2:B], …) ─┴─▶
     variable.grad = Σ replica gradients (each scaled for the whole batch) ─▶ optimizer.apply (once)
 
-A replica is a shallow copy of the model whose layers are shallow copies too: they read the
-model's weight arrays (the optimizer updates them in place) through :class:`_MirroredVariable`
-and keep their own forward caches and gradients. The replicas' gradients add up to the whole
+A replica is a shallow copy of the model whose layers are shallow copies too (a nested model's
+layers as well, at any depth): they read the model's weight arrays (the optimizer updates them
+in place) through :class:`_MirroredVariable` and keep their own forward caches and gradients. The replicas' gradients add up to the whole
 batch's: the same numbers as one pass, up to float32 rounding. Random layers' draws (Dropout's
 masks) are made for the whole batch in the main thread first, in layer order, so a seed gives
 the same draws with any replica count. NumPy's BLAS calls and the Numba kernels release the GIL; BLAS runs on one
@@ -86,10 +86,16 @@ class _MirroredVariable:
 
 def replicate(layers):
     """Shallow copies of ``layers`` that share the weights (through :class:`_MirroredVariable`)
-    but not the forward caches or the gradients."""
+    but not the forward caches or the gradients; a nested model's copy gets copies of its layers."""
+    from scratch.model import Sequential   # here: scratch.model imports this module
+
     twins = []
     for layer in layers:
         twin = copy.copy(layer)
+        if isinstance(layer, Sequential):   # its weights are its layers': replicate those
+            twin.layers = replicate(layer.layers)
+            twins.append(twin)
+            continue
         mirrors = {id(v): _MirroredVariable(v) for v in layer.weights}
         for name, value in vars(layer).items():
             if id(value) in mirrors:
@@ -97,6 +103,16 @@ def replicate(layers):
         twin.weights = [mirrors[id(v)] for v in layer.weights]
         twins.append(twin)
     return twins
+
+
+def leaf_layers(layers):
+    """``layers`` with each nested model replaced by its own layers, recursively, in order."""
+    from scratch.model import Sequential
+
+    leaves = []
+    for layer in layers:
+        leaves += leaf_layers(layer.layers) if isinstance(layer, Sequential) else [layer]
+    return leaves
 
 
 def replicate_model(model, layers, engine):
@@ -145,7 +161,7 @@ class DataParallel:
         self._stack.close()
         self._pool = None
         for replica in self.replicas:   # draws left by a step that failed half-way
-            for layer in replica.layers:
+            for layer in leaf_layers(replica.layers):
                 layer.preset_random = None
         return False
 
@@ -173,13 +189,13 @@ class DataParallel:
         return np.concatenate([y_pred for y_pred, _ in results]), whole_loss
 
     def predict(self, x):
-        """``model(x)`` split over the replicas; the last layer's ``logits`` (kept before a
+        """``model(x)`` split over the replicas; the output layer's ``logits`` (kept before a
         softmax) are gathered on the model's, as after one pass."""
         shares = self._shares(len(x))
-        outputs = self._map(lambda replica, share: replica(x[share]), shares)
-        if len(shares) > 1 and getattr(self.model.layers[-1], "logits", None) is not None:
-            self.model.layers[-1].logits = np.concatenate(
-                [replica.layers[-1].logits for replica in self.replicas[:len(shares)]])
+        outputs = self._map(lambda replica, share: replica(x[share], training=False), shares)
+        if len(shares) > 1 and getattr(self.model.output_layer, "logits", None) is not None:
+            self.model.output_layer.logits = np.concatenate(
+                [replica.output_layer.logits for replica in self.replicas[:len(shares)]])
         return np.concatenate(outputs)
 
     def _shares(self, batch):
@@ -196,13 +212,14 @@ class DataParallel:
 
     def _preset_random_draws(self, batch, shares):
         """Make each random layer's draws (``Layer.draw_random``) for the whole batch, in layer
-        order as one pass would, and hand each replica its rows (all of them when the draws are
-        shared along the batch, as a Dropout ``noise_shape`` with 1 there)."""
+        order as one pass would (into nested models too), and hand each replica its rows (all of
+        them when the draws are shared along the batch, as a Dropout ``noise_shape`` with 1 there)."""
         if len(shares) == 1:
             return
-        for i, layer in enumerate(self.model.layers):
+        replica_leaves = [leaf_layers(replica.layers) for replica in self.replicas]
+        for i, layer in enumerate(leaf_layers(self.model.layers)):
             draws = layer.draw_random((batch,) + tuple(layer.input_shape[1:]))
             if draws is None:
                 continue
-            for replica, share in zip(self.replicas, shares):
-                replica.layers[i].preset_random = draws if draws.shape[0] == 1 else draws[share]
+            for leaves, share in zip(replica_leaves, shares):
+                leaves[i].preset_random = draws if draws.shape[0] == 1 else draws[share]
