@@ -243,11 +243,27 @@ def test_inference_is_the_identity_like_keras(cls_name, args):
     ours, theirs = ours_and_keras(cls_name, *args)
     images = pixels((4, 6, 5, 3), seed=9)
     np.testing.assert_array_equal(np.asarray(theirs(images, training=False)), images)
-    for out in (ours(images), ours(images, training=False)):
-        np.testing.assert_array_equal(out, images)
-        assert out.dtype == np.float32
-    assert ours(images.astype(np.uint8)).dtype == np.float32     # uint8 pixels become float32
+    out = ours(images, training=False)
+    np.testing.assert_array_equal(out, images)
+    assert out.dtype == np.float32
+    assert ours(images.astype(np.uint8), training=False).dtype == np.float32   # uint8 pixels become float32
     model = scratch.Sequential([getattr(layers, cls_name)(*args, input_shape=(6, 5, 3))])
+    np.testing.assert_array_equal(model.predict(images, verbose=0), images)
+
+
+@pytest.mark.parametrize("cls_name,args", [("RandomFlip", ()), ("RandomRotation", (0.4,)), ("RandomZoom", (0.4, 0.2)),
+                                           ("RandomTranslation", (0.3, 0.3)), ("RandomContrast", (0.5,))])
+def test_called_without_training_it_augments_like_keras(cls_name, args):
+    """The tutorial's ``data_augmentation(images)`` (a layer, or a model of them, called without
+    ``training``) shows augmented images in Keras; so it does here. ``predict`` does not augment."""
+    ours, theirs = ours_and_keras(cls_name, *args, seed=3)
+    images = pixels((8, 6, 5, 3), seed=9)
+    assert not np.array_equal(np.asarray(theirs(images)), images)
+    assert not np.array_equal(ours(images), images)
+    model = scratch.Sequential([getattr(layers, cls_name)(*args, seed=3, input_shape=(6, 5, 3))])
+    keras_model = keras.Sequential([keras.Input((6, 5, 3)), keras_layer(cls_name, *args, seed=3)])
+    assert not np.array_equal(np.asarray(keras_model(images)), images)
+    assert not np.array_equal(model(images), images)
     np.testing.assert_array_equal(model.predict(images, verbose=0), images)
 
 
@@ -427,7 +443,7 @@ def test_affine_layers_refuse_backward_after_training_but_pass_it_at_inference(m
     layer(images, training=True)
     with pytest.raises(NotImplementedError, match="before any weights.*fit never backpropagates"):
         layer.backward(np.ones_like(images))
-    layer(images)
+    layer(images, training=False)
     g = np.ones_like(images)
     assert layer.backward(g) is g
 

@@ -1,9 +1,9 @@
 """Random image augmentation: ``RandomFlip``, ``RandomRotation``, ``RandomZoom``,
 ``RandomTranslation``, ``RandomContrast`` — Keras 3's layers of the same names (channels_last).
 
-Each layer is active only in a training forward (``fit``, or ``layer(images, training=True)`` to
-look at augmented images) and is the identity otherwise (``predict``, ``evaluate``, a plain
-``layer(x)``). Each training forward draws one set of random numbers per image
+Each layer augments in training (``fit``) and when called without ``training`` (``layer(images)``
+or ``data_augmentation(images)``, to look at augmented images, as in Keras); it is the identity
+with ``training=False`` (``predict``, ``evaluate``). Each training forward draws one set of random numbers per image
 (:meth:`~scratch.layers.base.Layer.draw_random`: an array with one row per image, kept in
 ``layer.draws`` afterwards) and turns them into the images' changes:
 
@@ -37,8 +37,6 @@ exact gradient all the same, rotation, zoom and translation raise a ``NotImpleme
 
 Departures from Keras 3.15.1, each deliberate:
 
-- ``layer(x)`` without ``training`` is the identity here, as for every layer of this kit; Keras's
-  preprocessing layers default to ``training=True`` when called directly.
 - ``RandomFlip`` refuses an unknown ``mode`` (Keras accepts any string and then flips nothing).
 - Factors: Keras refuses NumPy float32 scalars and takes ``True`` as 1 and NaN as valid; here any
   real number (NumPy's included) is a factor, bools are refused (``TypeError``), and so is NaN.
@@ -140,8 +138,10 @@ class RandomImageLayer(Layer):
     def validate_input_shape(self, input_shape):
         check_image_input(self.name, input_shape)
 
-    def __call__(self, x, training=False):
-        """On a batch (B, H, W, C), or on one image (H, W, C) as Keras takes it."""
+    def __call__(self, x, training=None):
+        """On a batch (B, H, W, C), or on one image (H, W, C) as Keras takes it. Called directly,
+        without ``training`` (or inside a model called so), the layer augments, as Keras's do:
+        ``data_augmentation(images)`` shows augmented images; ``predict`` passes ``training=False``."""
         x = np.asarray(x)
         if x.ndim == 3:
             return super().__call__(x[None], training=training)[0]
@@ -155,9 +155,9 @@ class RandomImageLayer(Layer):
         """The per-image draws for a training forward on ``input_shape``: (B, DRAW_WIDTH)."""
         return self.draw(int(input_shape[0]), self.generator())
 
-    def forward(self, x, training=False):
+    def forward(self, x, training=None):
         x = as_float_input(x)
-        if not training:
+        if training is False:   # None (not given) augments, as Keras's preprocessing layers
             self.draws = None
             return x
         draws, self.preset_random = self.preset_random, None

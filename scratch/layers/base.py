@@ -80,8 +80,10 @@ class Layer:
         return variable
 
     # ------------------------------------------------------------------ computing
-    def __call__(self, x, training=False):
-        """Build on first use, check the input's shape, then :meth:`forward`."""
+    def __call__(self, x, training=None):
+        """Build on first use, check the input's shape, then :meth:`forward`. ``training=None``
+        (not given) leaves it to the layer, as Keras does: Dropout is then off, an augmentation
+        layer on; ``fit`` passes True, ``predict`` and ``evaluate`` False."""
         x = np.asarray(x)
         if not self.built:
             self.build((None,) + x.shape[1:])
