@@ -62,7 +62,27 @@ LAYER_MAP = {
                 lambda k: layers.Dropout(k.rate, noise_shape=k.noise_shape, seed=k.seed, name=k.name)),
     "Rescaling": (lambda l: keras.layers.Rescaling(l.scale, offset=l.offset, name=l.name),
                   lambda k: layers.Rescaling(k.scale, offset=k.offset, name=k.name)),
+    "RandomFlip": (lambda l: keras.layers.RandomFlip(l.mode, seed=l.seed, name=l.name),
+                   lambda k: layers.RandomFlip(k.mode, seed=k.seed, name=k.name)),
+    "RandomRotation": (lambda l: keras.layers.RandomRotation(l.factor, **_fill(l), name=l.name),
+                       lambda k: layers.RandomRotation(k.factor, **_fill(k), name=k.name)),
+    "RandomZoom": (lambda l: keras.layers.RandomZoom(l.height_factor, l.width_factor, **_fill(l), name=l.name),
+                   lambda k: layers.RandomZoom(k.height_factor, k.width_factor, **_fill(k), name=k.name)),
+    "RandomTranslation": (lambda l: keras.layers.RandomTranslation(l.height_factor, l.width_factor, **_fill(l),
+                                                                   name=l.name),
+                          lambda k: layers.RandomTranslation(k.height_factor, k.width_factor, **_fill(k),
+                                                             name=k.name)),
+    "RandomContrast": (lambda l: keras.layers.RandomContrast(l.factor, value_range=l.value_range, seed=l.seed,
+                                                             name=l.name),
+                       lambda k: layers.RandomContrast(k.factor, value_range=k.value_range, seed=k.seed,
+                                                       name=k.name)),
 }
+
+
+def _fill(layer):
+    """The sampling arguments the affine augmentation layers share, read off either side's layer."""
+    return dict(fill_mode=layer.fill_mode, interpolation=layer.interpolation, seed=layer.seed,
+                fill_value=layer.fill_value)
 
 
 def supported_layers():

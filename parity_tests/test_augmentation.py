@@ -572,3 +572,32 @@ def test_a_built_layer_refuses_another_image_size():
     layer(np.zeros((2, 5, 5, 1), np.float32))
     with pytest.raises(ValueError, match="expected input of shape"):
         layer(np.zeros((2, 6, 5, 1), np.float32))
+
+
+def test_the_bridge_carries_every_augmentation_layer_both_ways():
+    """The tutorial's model: ``data_augmentation`` (a model of the five layers) first, then
+    Rescaling and a convolution. ``to_keras`` gives Keras's layers with the same arguments,
+    ``from_keras`` gives ours back, and both predict (augmentation off) the same numbers."""
+    import keras_ref
+    augmentation = scratch.Sequential([
+        layers.RandomFlip("horizontal", seed=1), layers.RandomRotation(0.1, fill_mode="nearest", seed=2),
+        layers.RandomZoom(0.1, (-0.2, 0.1), interpolation="nearest", seed=3),
+        layers.RandomTranslation(0.1, 0.2, fill_mode="constant", fill_value=3.0, seed=4),
+        layers.RandomContrast(0.2, seed=5)], name="data_augmentation")
+    ours = scratch.Sequential([scratch.Input((12, 10, 3)), augmentation, layers.Rescaling(1 / 255),
+                               layers.Conv2D(4, 3), layers.Flatten(), layers.Dense(3)])
+    theirs = keras_ref.to_keras(ours)
+    back = keras_ref.from_keras(theirs)
+    for model in (theirs, back):
+        inner = model.layers[0]
+        assert [type(l).__name__ for l in inner.layers] == [type(l).__name__ for l in augmentation.layers]
+        flip, rotation, zoom, translation, contrast = inner.layers
+        assert (flip.mode, flip.seed) == ("horizontal", 1)
+        assert tuple(np.ravel(rotation.factor)) in ((0.1,), (-0.1, 0.1)) and rotation.fill_mode == "nearest"
+        assert (zoom.height_factor, tuple(zoom.width_factor), zoom.interpolation) == (0.1, (-0.2, 0.1), "nearest")
+        assert (translation.fill_mode, translation.fill_value) == ("constant", 3.0)
+        assert tuple(contrast.value_range) == (0, 255) and contrast.seed == 5
+    images = pixels((2, 12, 10, 3), seed=4)
+    expected = ours.predict(images, verbose=0)
+    assert_close(theirs.predict(images, verbose=0), expected, 1e-5)
+    assert_close(back.predict(images, verbose=0), expected, 0.0)
