@@ -3,8 +3,8 @@
 ``Dense(activation="relu")``, ``Activation("relu")`` and ``ReLU()`` all use :data:`relu` below.
 Every backward needs only the activation's *output* ``y`` (``relu``: ``y > 0`` iff ``x > 0``), so
 a layer keeps ``y`` and not its input. The formulas are in :mod:`scratch.ops.reference`, under the
-names each method calls. An activation object can also be called like Keras's function:
-``scratch.activations.relu(x)``.
+names each method calls. An activation object is also Keras's function: ``relu(x)`` returns
+an array, ``Dense(activation=relu)`` uses it as ``activation="relu"`` does.
 
 Example::
 
@@ -14,6 +14,8 @@ Example::
     >>> get("relu") is relu
     True
 """
+import numpy as np
+
 from scratch import backend
 
 
@@ -29,10 +31,29 @@ class ActivationFunction:
         raise NotImplementedError
 
     def __call__(self, x):
-        return self.forward(x)
+        """``keras.activations.<name>(x)``: the activation of ``x`` (an array, a list, a number)
+        as a NumPy array — a float64 array stays float64, anything else becomes float32."""
+        return self.forward(as_input(x))
+
+    @property
+    def __name__(self):
+        """The function's name, as ``keras.activations.relu.__name__``: ``"relu"``."""
+        return self.name
 
     def __repr__(self):
         return f"<activation {self.name}>"
+
+
+def as_input(x):
+    """``x`` as a float array: a float64 NumPy array stays float64, anything else (lists, Python
+    numbers, integers) becomes float32 — TensorFlow's conversion."""
+    array = np.asarray(x)
+    if np.iscomplexobj(array) or not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_):
+        raise TypeError(f"x: expected an array of real numbers, received dtype {array.dtype}")
+    keep = array.dtype == np.float32 or (array.dtype == np.float64 and isinstance(x, (np.ndarray, np.generic)))
+    if not keep:
+        array = array.astype(backend.FLOATX)
+    return array
 
 
 class Linear(ActivationFunction):
@@ -51,6 +72,16 @@ class Relu(ActivationFunction):
     """``y = max(x, 0)``; ``dx = dy · [y > 0]``."""
 
     name = "relu"
+
+    def __call__(self, x, negative_slope=0.0, max_value=None, threshold=0.0):
+        """``keras.activations.relu(x)``; only Keras's default ``negative_slope``, ``max_value``
+        and ``threshold`` (a leaky or capped ReLU is not in the kit)."""
+        for argument, value, default in (("negative_slope", negative_slope, 0.0), ("max_value", max_value, None),
+                                         ("threshold", threshold, 0.0)):
+            if value != default or (default is None and value is not None):
+                raise ValueError(f"{argument}: expected the default {default!r} (scratch's relu has no "
+                                 f"other), received {value!r}")
+        return super().__call__(x)
 
     def forward(self, x):
         return backend.ops.relu_forward(x)
@@ -78,6 +109,17 @@ class Softmax(ActivationFunction):
     instead (see ``Sequential.compute_loss``)."""
 
     name = "softmax"
+
+    def __call__(self, x, axis=-1):
+        """``keras.activations.softmax(x, axis=-1)``, along any ``axis`` of an array of rank ≥ 1."""
+        x = as_input(x)
+        if x.ndim == 0:
+            raise ValueError("x: expected an array of rank 1 or more for softmax, received a scalar")
+        if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, (int, np.integer)):
+            raise TypeError(f"axis: expected an int, received {axis!r}")
+        if not -x.ndim <= axis < x.ndim:
+            raise ValueError(f"axis: expected an int from {-x.ndim} to {x.ndim - 1}, received {axis}")
+        return backend.ops.softmax_forward(x, int(axis))
 
     def forward(self, x):
         return backend.ops.softmax_forward(x)

@@ -15,10 +15,15 @@ Example::
     >>> backend.set_backend("reference")
     >>> backend.get_backend()
     'reference'
+
+It also holds ``clear_session`` (the automatic layer names start afresh), as ``keras.backend``.
 """
+import gc
 import random
 
 import numpy as np
+
+from scratch import naming
 
 FLOATX = np.float32
 BACKENDS = ("reference", "cpu")
@@ -77,3 +82,23 @@ def set_random_seed(seed):
 def rng():
     """The kit's NumPy ``Generator`` (seeded by :func:`set_random_seed`)."""
     return _rng
+
+
+def clear_session(free_memory=True):
+    """Forget the automatic names, as ``keras.backend.clear_session()``: the next ``Dense()`` is
+    ``dense`` again (Keras drops its global state, whose ``object_name_uids`` count the names;
+    scratch has no other global state to drop: the backend and the seeded generator stay).
+    ``free_memory=True`` runs Python's garbage collector, as Keras does.
+
+    Example::
+
+        >>> import scratch
+        >>> scratch.backend.clear_session()
+        >>> scratch.layers.Dense(3).name
+        'dense'
+    """
+    if not isinstance(free_memory, (bool, np.bool_)):
+        raise TypeError(f"free_memory: expected True or False, received {free_memory!r}")
+    naming.reset_counters()
+    if free_memory:
+        gc.collect()

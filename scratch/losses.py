@@ -6,6 +6,9 @@ training: when the model's output comes out of a softmax, the loss is computed f
 that produced it (no 1e-7 clipping, gradient ``(softmax − onehot)/B``).
 :class:`scratch.Sequential` passes those logits as ``logits=``.
 
+The functions :func:`sparse_categorical_crossentropy` and :func:`categorical_crossentropy`
+give the unreduced per-sample values, as Keras's functions of the same names.
+
 Example::
 
     >>> import numpy as np
@@ -15,7 +18,7 @@ Example::
 """
 import numpy as np
 
-from scratch import backend
+from scratch import backend, function_inputs
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None)
 
@@ -101,16 +104,65 @@ class CategoricalCrossentropy(Loss):
         return backend.ops.categorical_crossentropy_from_probs(probs, np.asarray(y_true, probs.dtype))
 
 
+def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
+    """Per-sample crossentropy of integer labels, as ``keras.losses.sparse_categorical_crossentropy``:
+    float32 values of shape ``y_pred.shape`` without ``axis`` (no reduction).
+
+    >>> sparse_categorical_crossentropy([0, 1], [[0.5, 0.5], [0.2, 0.8]]).round(4)
+    array([0.6931, 0.2231], dtype=float32)
+    """
+    if ignore_class is not None:
+        raise ValueError(f"ignore_class: expected None (scratch ignores no class), received {ignore_class!r}")
+    y_pred, restore = function_inputs.as_class_last(y_pred, axis)
+    labels = function_inputs.as_sparse_labels(y_true, y_pred.shape)
+    loss = SparseCategoricalCrossentropy(from_logits=function_inputs.check_bool(from_logits, "from_logits"))
+    values, _ = loss.per_sample(labels.reshape(-1), y_pred.reshape(-1, y_pred.shape[-1]))
+    return restore(values)
+
+
+def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
+    """Per-sample crossentropy of one-hot (or soft) targets, as
+    ``keras.losses.categorical_crossentropy``: float32 values of shape ``y_pred.shape`` without
+    ``axis``; ``label_smoothing`` ``s`` first makes the targets ``y·(1 − s) + s / C``.
+
+    >>> categorical_crossentropy([[1, 0]], [[0.5, 0.5]]).round(4)
+    array([0.6931], dtype=float32)
+    """
+    y_pred, restore = function_inputs.as_class_last(y_pred, axis)
+    targets, _ = function_inputs.as_class_last(y_true, axis, argument="y_true")
+    if targets.shape != y_pred.shape:
+        raise ValueError(f"y_true: expected targets of the shape of y_pred, {y_pred.shape} (classes last), "
+                         f"received shape {targets.shape}")
+    smoothing = function_inputs.check_fraction(label_smoothing, "label_smoothing")
+    if smoothing:
+        targets = targets * backend.FLOATX(1 - smoothing) + backend.FLOATX(smoothing / targets.shape[-1])
+    loss = CategoricalCrossentropy(from_logits=function_inputs.check_bool(from_logits, "from_logits"))
+    classes = y_pred.shape[-1]
+    values, _ = loss.per_sample(targets.reshape(-1, classes), y_pred.reshape(-1, classes))
+    return restore(values)
+
+
 _LOSSES = {
     "sparse_categorical_crossentropy": SparseCategoricalCrossentropy,
     "categorical_crossentropy": CategoricalCrossentropy,
 }
+_FUNCTIONS = {sparse_categorical_crossentropy: SparseCategoricalCrossentropy,
+              categorical_crossentropy: CategoricalCrossentropy}
 
 
 def get(identifier):
-    """A loss object from a name (``"sparse_categorical_crossentropy"``, …) or a :class:`Loss`."""
+    """A loss object from a name (``"sparse_categorical_crossentropy"``, or the class's name
+    ``"SparseCategoricalCrossentropy"``), a function of this module, a :class:`Loss` class or
+    object, as ``keras.losses.get`` (a function gives the class's object: same numbers and
+    name, and ``fit`` knows its labels)."""
     if isinstance(identifier, Loss):
         return identifier
-    if isinstance(identifier, str) and identifier in _LOSSES:
-        return _LOSSES[identifier]()
-    raise ValueError(f"loss: expected one of {sorted(_LOSSES)} or a scratch.losses.Loss, received {identifier!r}")
+    if isinstance(identifier, type) and issubclass(identifier, Loss) and identifier is not Loss:
+        return identifier()
+    classes = {**_LOSSES, **{cls.__name__: cls for cls in _LOSSES.values()}}
+    if isinstance(identifier, str) and identifier in classes:
+        return classes[identifier]()
+    if callable(identifier) and identifier in _FUNCTIONS:
+        return _FUNCTIONS[identifier]()
+    raise ValueError(f"loss: expected one of {sorted(classes)}, a scratch.losses function or a scratch.losses.Loss, "
+                     f"received {identifier!r}")

@@ -49,6 +49,7 @@ from scratch.callbacks import CallbackList, History, ProgbarLogger
 from scratch.engine.data_parallel import DataParallel
 from scratch.engine.denormals import flush_denormals
 from scratch.layers.base import Input, Layer, check_weight_list
+from scratch.layers.input_layer import InputLayer
 from scratch.summary import format_shape, format_summary, print_summary
 from scratch.utils.dataset import Dataset
 
@@ -81,10 +82,14 @@ class Sequential(Layer):
 
     # ------------------------------------------------------------------ structure
     def add(self, layer):
-        """Append a layer (or set the input with ``scratch.Input(shape)`` first)."""
-        if isinstance(layer, Input):
+        """Append a layer (or set the input with ``scratch.Input(shape)`` or
+        ``scratch.layers.InputLayer(shape=…)`` first; neither becomes one of ``self.layers``)."""
+        if isinstance(layer, (Input, InputLayer)):
             if self.layers or self.input_shape is not None:
-                raise ValueError("layer: an Input can only be the first element of a Sequential model")
+                raise ValueError(f"layer: an {type(layer).__name__} can only be the first element of a "
+                                 f"Sequential model; model '{self.name}' already has "
+                                 + (f"{len(self.layers)} layers" if self.layers else
+                                    f"the input shape {self.input_shape}"))
             self.input_shape = layer.shape
             return
         if not isinstance(layer, Layer):
@@ -152,6 +157,36 @@ class Sequential(Layer):
         used as the first layer of another gives it its input shape, as a layer would."""
         return self.input_shape
 
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name``, or at ``index`` in ``self.layers``, with Keras's errors
+        (``ValueError`` for both, neither, an unknown name or an index past the end).
+
+        Example::
+
+            >>> model.get_layer("dense").name        # doctest: +SKIP
+            'dense'
+        """
+        if index is not None and name is not None:
+            raise ValueError("Provide only a layer name or a layer index. Received: "
+                             f"index={index}, name={name}.")
+        if index is not None:
+            if isinstance(index, (bool, np.bool_)) or not isinstance(index, (int, np.integer)):
+                raise TypeError(f"index: expected an int, received {index!r}")
+            if len(self.layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
+                                 f"{len(self.layers)} layers.")
+            if index < -len(self.layers):
+                raise ValueError(f"index: expected an int from {-len(self.layers)} to {len(self.layers) - 1}, "
+                                 f"received {index}")
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: "
+                             f"{list(layer.name for layer in self.layers)}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
     def contains(self, model):
         """True when ``model`` is this model or one nested in it, at any depth."""
         return model is self or any(isinstance(layer, Sequential) and layer.contains(model)
@@ -218,7 +253,10 @@ class Sequential(Layer):
 
     # ------------------------------------------------------------------ compile
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None):
-        """Set the optimizer, loss and metrics (names or objects, as in Keras).
+        """Set the optimizer, loss and metrics: names, objects, classes or the functions of
+        ``scratch.losses``/``scratch.metrics``, as in Keras. The logs name a metric by its
+        ``name`` (a function's own name, e.g. ``sparse_categorical_accuracy``); a name used twice
+        gets ``_1``, ``_2``, … in the logs, as Keras's ``CompileMetrics.result``.
 
         The third positional argument is ``loss_weights``, as in Keras (only ``None`` for this
         single-output model): pass metrics by keyword, ``metrics=["accuracy"]``.
@@ -230,7 +268,7 @@ class Sequential(Layer):
         loss = losses.get(loss) if loss is not None else None
         if metrics is None:
             metrics = []
-        if isinstance(metrics, (str, metrics_module.Mean)):
+        if not isinstance(metrics, (list, tuple)):
             raise TypeError(f"metrics: expected a list, received {metrics!r} (write metrics=[{metrics!r}])")
         compiled = [metrics_module.get(m) for m in metrics]
         self.optimizer, self.loss, self.compiled_metrics = optimizer, loss, compiled
@@ -390,9 +428,19 @@ class Sequential(Layer):
 
     def get_metrics_result(self):
         """``{"loss": …, "<metric>": …}``: the running means since :meth:`reset_metrics`."""
-        logs = {metric.name: metric.result() for metric in self.compiled_metrics}
+        logs = {name: metric.result() for name, metric in zip(self._metric_log_names(), self.compiled_metrics)}
         logs["loss"] = self.loss_tracker.result()
         return dict(sorted(logs.items()))
+
+    def _metric_log_names(self):
+        """Each compiled metric's key in the logs: its name, with ``_1``, ``_2``, … for a name
+        already taken (Keras's ``CompileMetrics.result``)."""
+        names, seen = [], {}
+        for metric in self.compiled_metrics:
+            count = seen.get(metric.name, 0)
+            seen[metric.name] = count + 1
+            names.append(metric.name if count == 0 else f"{metric.name}_{count}")
+        return names
 
     def reset_metrics(self):
         """Start the running loss and metrics afresh (``fit`` does at each epoch)."""
@@ -559,7 +607,7 @@ class Sequential(Layer):
         if return_dict:
             return logs
         # as Keras's Trainer._flatten_metrics_in_order: the loss, the compiled metrics, then any other
-        names = ["loss"] + [m.name for m in self.compiled_metrics]
+        names = ["loss"] + self._metric_log_names()
         values = [logs[name] for name in names if name in logs]
         values += [logs[key] for key in sorted(logs) if key not in names]
         return values[0] if len(values) == 1 else values

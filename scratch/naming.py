@@ -1,5 +1,6 @@
 """Keras's automatic names: ``dense``, ``dense_1``, … counted per process
-(see ``keras/src/utils/naming.py``, ``auto_name``)."""
+(see ``keras/src/utils/naming.py``, ``auto_name``); :func:`scratch.backend.clear_session` resets
+the counters, as Keras's drops its ``object_name_uids``."""
 import re
 from collections import defaultdict
 
@@ -25,6 +26,7 @@ def unique_name(base):
     return base if count == 0 else f"{base}_{count}"
 
 
-def clear_session():
-    """Reset the name counters (``keras.backend.clear_session()`` does the same for Keras)."""
+def reset_counters():
+    """Start every name afresh (``dense`` again), as Keras's ``reset_uids``: the name part of
+    :func:`scratch.backend.clear_session`."""
     _counters.clear()

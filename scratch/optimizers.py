@@ -17,6 +17,7 @@ Example::
 import numpy as np
 
 from scratch import backend
+from scratch.variable import Variable
 
 F32 = np.float32
 
@@ -35,6 +36,10 @@ class Optimizer:
     """Base class: learning rate (a float32 value, as Keras stores it), ``iterations``, slots."""
 
     slot_names = ()
+    # Keras's build order of the slots: each group is made variable by variable, the names of a
+    # group interleaved (Adam: kernel_momentum, kernel_velocity, bias_momentum, …, then the
+    # velocity_hats), as ``add_optimizer_variables(var_list, [names])`` does.
+    slot_groups = ()
 
     def __init__(self, learning_rate, name):
         self._learning_rate = F32(_check_hyper("learning_rate", learning_rate, 0.0, float("inf")))
@@ -42,6 +47,7 @@ class Optimizer:
         self.name = name
         self.built = False
         self._slots = {}  # id(variable) -> {slot name: array}
+        self._slot_variables = {}  # id(variable) -> {slot name: Variable holding that same array}
 
     @property
     def learning_rate(self):
@@ -55,9 +61,35 @@ class Optimizer:
         """Create the zero slots of every variable (Keras does this on the first apply)."""
         for variable in variables:
             if id(variable) not in self._slots:
-                self._slots[id(variable)] = {
-                    name: np.zeros_like(variable.value) for name in self.active_slot_names()}
+                prefix = variable.path.replace("/", "_")   # Keras's add_variable_from_reference
+                slots = {name: Variable(np.zeros_like(variable.value), name=f"{prefix}_{name}", trainable=False)
+                         for name in self.active_slot_names()}
+                for slot in slots.values():
+                    slot.path = f"{self.name}/{slot.name}"
+                self._slot_variables[id(variable)] = slots
+                self._slots[id(variable)] = {name: slot.value for name, slot in slots.items()}
         self.built = True
+
+    @property
+    def variables(self):
+        """Keras's ``optimizer.variables``: ``iteration`` (int64) and ``learning_rate`` (float32),
+        read now, then the slots — the very arrays the updates change — in Keras's order.
+
+        Example::
+
+            >>> [v.name for v in Adam().variables]
+            ['iteration', 'learning_rate']
+        """
+        counters = [Variable(0, name="iteration", trainable=False),
+                    Variable(self._learning_rate, name="learning_rate", trainable=False)]
+        counters[0].value = np.array(self.iterations, dtype=np.int64)
+        for counter in counters:
+            counter.path = f"{self.name}/{counter.name}"
+        active = self.active_slot_names()
+        slots = [per_variable[name] for group in self.slot_groups
+                 for per_variable in self._slot_variables.values()
+                 for name in group if name in active]
+        return counters + slots
 
     def active_slot_names(self):
         return self.slot_names
@@ -98,6 +130,8 @@ class SGD(Optimizer):
     ``w ← w − g·lr``; with momentum ``m ← m·μ − g·lr`` then ``w ← w + m`` (Nesterov:
     ``w ← w + (m·μ − g·lr)`` with the new ``m``)."""
 
+    slot_groups = (("momentum",),)
+
     def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD"):
         self.momentum = _check_hyper("momentum", momentum, 0.0, 1.0)
         self.nesterov = bool(nesterov)
@@ -128,6 +162,8 @@ class Adam(Optimizer):
     ``m ← m + (g − m)(1 − β₁)``, ``v ← v + (g² − v)(1 − β₂)``, AMSGrad: ``v̂ ← max(v̂, v)`` used
     in place of ``v``; ``w ← w − (m·α) / (√v + ε)``.
     """
+
+    slot_groups = (("momentum", "velocity"), ("velocity_hat",))
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="adam"):
         self.beta_1 = _check_hyper("beta_1", beta_1, 0.0, 1.0, inclusive_high=False)
@@ -173,6 +209,8 @@ class RMSprop(Optimizer):
     ``v ← ρ·v + (1 − ρ)·g²``; centered: ``ḡ ← ρ·ḡ + (1 − ρ)·g`` and ``den = v − ḡ² + ε``, else
     ``den = v + ε``; ``step = lr·g / √den``; with momentum ``m ← μ·m + step; w ← w − m``, else
     ``w ← w − step``."""
+
+    slot_groups = (("velocity",), ("momentum",), ("average_gradient",))
 
     def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="rmsprop"):
         self.rho = _check_hyper("rho", rho, 0.0, 1.0)

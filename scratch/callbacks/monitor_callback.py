@@ -26,26 +26,16 @@ import warnings
 
 import numpy as np
 
-from scratch import metrics as metrics_module
 from scratch.callbacks.callback import Callback
 
 MODES = ("auto", "min", "max")
 
 
 def metric_direction(metric):
-    """``"up"``, ``"down"`` or ``None`` for a compiled metric object.
-
-    Keras reads the metric's ``_direction``; a scratch metric may say so in ``direction``, and the
-    accuracy metrics (the only ones scratch has) go up.
-    """
-    direction = getattr(metric, "direction", None)
-    if direction is not None:
-        return direction
-    accuracy_functions = [getattr(metrics_module, name, None) for name in
-                          ("sparse_categorical_matches", "categorical_matches", "binary_matches")]
-    if isinstance(metric, metrics_module.Accuracy) or getattr(metric, "fn", None) in accuracy_functions:
-        return "up"
-    return None
+    """``"up"``, ``"down"`` or ``None`` for a compiled metric object: its ``direction``, as Keras
+    reads the metric's ``_direction`` (the accuracy classes and ``"accuracy"`` go up; a bare
+    function such as ``scratch.metrics.categorical_accuracy`` has none, as in Keras)."""
+    return getattr(metric, "direction", None)
 
 
 class MonitorCallback(Callback):

@@ -10,10 +10,11 @@ from scratch.layers.augmentation import (RandomContrast, RandomFlip, RandomRotat
 from scratch.layers.base import Input, Layer
 from scratch.layers.convolutional import Conv2D
 from scratch.layers.core import Dense, Flatten
+from scratch.layers.input_layer import InputLayer
 from scratch.layers.pooling import MaxPooling2D
 from scratch.layers.preprocessing import Rescaling
 from scratch.layers.regularization import Dropout
 
-__all__ = ["Activation", "Conv2D", "Dense", "Dropout", "Flatten", "Input", "Layer", "MaxPooling2D", "ReLU",
-           "Rescaling", "Softmax"]
+__all__ = ["Activation", "Conv2D", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer", "MaxPooling2D",
+           "ReLU", "Rescaling", "Softmax"]
 __all__ += ["RandomContrast", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom"]

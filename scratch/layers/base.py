@@ -74,7 +74,9 @@ class Layer:
         return tuple(input_shape)
 
     def add_weight(self, name, shape, initializer):
-        variable = Variable(initializers.get(initializer)(tuple(shape)), name=name, trainable=self.trainable)
+        # the layer's own ``trainable`` decides (trainable_variables): unfreezing a layer built
+        # frozen trains its weights again, as in Keras
+        variable = Variable(initializers.get(initializer)(tuple(shape)), name=name)
         variable.path = f"{self.name}/{name}"
         self.weights.append(variable)
         return variable
@@ -117,6 +119,17 @@ class Layer:
     @property
     def trainable_variables(self):
         return [v for v in self.weights if v.trainable] if self.trainable else []
+
+    @property
+    def trainable_weights(self):
+        """The weights training updates, as Keras's ``trainable_weights`` (none when frozen)."""
+        return self.trainable_variables
+
+    @property
+    def non_trainable_weights(self):
+        """The other weights, as Keras's ``non_trainable_weights`` (all of them when frozen)."""
+        trainable = {id(v) for v in self.trainable_variables}
+        return [v for v in self.weights if id(v) not in trainable]
 
     def count_params(self):
         """Number of scalars in this layer's weights (the summary's ``Param #``)."""
