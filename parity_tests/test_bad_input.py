@@ -302,7 +302,7 @@ CONSTRUCTOR_CASES = [
     ("dense-units-float", lambda: layers.Dense(2.5), TypeError, "units", "2.5"),
     ("dense-units-bool", lambda: layers.Dense(True), TypeError, "units", "True"),
     ("dense-activation-callable", lambda: layers.Dense(3, activation=np.tanh), TypeError, "activation", "tanh"),
-    ("softmax-axis", lambda: layers.Softmax(axis=1), ValueError, "axis", "1", False),  # "only axis=-1 is supported"
+    ("softmax-axis", lambda: layers.Softmax(axis=1.5), TypeError, "axis", "1.5", False),  # any int axis is supported
     ("flatten-input-shape-zero", lambda: layers.Flatten(input_shape=(0, 3)), ValueError, "input_shape", "(0, 3)"),
     ("flatten-input-shape-string", lambda: layers.Flatten(input_shape="28x28"), TypeError, "input_shape", "'28x28'"),
     # a string of digits was read digit by digit: "28" became (2, 8)

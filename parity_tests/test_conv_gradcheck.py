@@ -198,3 +198,46 @@ def test_window_larger_than_input_is_a_clear_error(ops):
         ops.maxpool2d_forward(x, (3, 3), None, "valid")
     with pytest.raises(ValueError, match="padding: expected one of"):
         ops.maxpool2d_forward(x, (2, 2), None, "full")
+
+
+# ----------------------------------------------------------------------------- AveragePooling2D / global pooling
+@pytest.mark.parametrize("x_shape, pool_size, strides, padding", POOL_GRADCHECK_CASES + [((1, 2, 3, 2), (3, 3), (2, 2), "same")])
+def test_avgpool2d_reference_numerical_gradients(x_shape, pool_size, strides, padding):
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal(x_shape)
+    out, cache = reference.avgpool2d_forward(x, pool_size, strides, padding)
+    upstream = rng.standard_normal(out.shape)
+    grad_x = reference.avgpool2d_backward(upstream, cache)
+    assert grad_x.dtype == np.float64
+
+    def loss(_):
+        return float((reference.avgpool2d_forward(x, pool_size, strides, padding)[0] * upstream).sum())
+
+    error = check_gradient(loss, x, grad_x, h=STEP)
+    assert error < tol.GRADCHECK_RTOL, f"grad_x: relative error {error:.2e}"
+
+
+def test_global_pooling_reference_numerical_gradients():
+    rng = np.random.default_rng(4)
+    x = rng.permutation(2 * 4 * 5 * 3).reshape(2, 4, 5, 3) * 0.01    # distinct: one maximum each
+    upstream = rng.standard_normal((2, 3))
+    grad_avg = reference.global_avgpool2d_backward(upstream, x.shape)
+    out = reference.global_maxpool2d_forward(x)
+    grad_max = reference.global_maxpool2d_backward(upstream, x, out)
+    for name, forward, analytic in (("avg", reference.global_avgpool2d_forward, grad_avg),
+                                    ("max", reference.global_maxpool2d_forward, grad_max)):
+        error = check_gradient(lambda _: float((forward(x) * upstream).sum()), x, analytic, h=STEP)
+        assert error < tol.GRADCHECK_RTOL, f"global {name} grad_x: relative error {error:.2e}"
+
+
+@pytest.mark.parametrize("x_shape, pool_size, strides, padding", POOL_BACKEND_CASES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_avgpool2d_cpu_matches_reference(x_shape, pool_size, strides, padding, dtype):
+    x = np.random.default_rng(5).standard_normal(x_shape).astype(dtype)
+    outs = {}
+    for ops in (reference, cpu):
+        out, cache = ops.avgpool2d_forward(x, pool_size, strides, padding)
+        upstream = np.random.default_rng(6).standard_normal(out.shape).astype(dtype)
+        outs[ops] = (out, ops.avgpool2d_backward(upstream, cache))
+    for what, fast, slow in zip(("out", "grad_x"), outs[cpu], outs[reference]):
+        assert_backends_match(fast, slow, what)

@@ -363,3 +363,47 @@ def test_dropout_and_rescaling_ops_pass_a_numerical_gradient_check(backend_name)
     check = check_gradient(lambda v: float((ops.rescaling_forward(v, 1 / 255, 0.5) * upstream).sum()), x,
                            ops.rescaling_backward(upstream, 1 / 255))
     assert check < GRADCHECK_RTOL
+
+
+# ----------------------------------------------------------------------------- AveragePooling2D / global pooling
+@pytest.mark.parametrize("backend_name", backend.BACKENDS)
+@pytest.mark.parametrize("args,kwargs,shape", [c[1:] if c[1] else ((2,),) + c[2:] for c in POOL_CASES],
+                         ids=[c[0] for c in POOL_CASES])   # Keras's AveragePooling2D has no default pool_size
+def test_averagepooling2d_matches_keras(args, kwargs, shape, backend_name):
+    backend.set_backend(backend_name)
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    layer = layers.AveragePooling2D(*args, **kwargs)
+    assert_config_matches_keras(layer, keras.layers.AveragePooling2D, args, kwargs)
+    assert_layer_matches_keras(layer, x)
+
+
+@pytest.mark.parametrize("backend_name", backend.BACKENDS)
+@pytest.mark.parametrize("name", ["GlobalAveragePooling2D", "GlobalMaxPooling2D"])
+@pytest.mark.parametrize("keepdims", [False, True])
+@pytest.mark.parametrize("values", ["normal", "ties"])
+def test_global_pooling_matches_keras(name, keepdims, values, backend_name):
+    backend.set_backend(backend_name)
+    rng = np.random.default_rng(1)
+    shape = (2, 5, 6, 3)
+    x = (rng.standard_normal(shape) if values == "normal" else rng.integers(0, 2, shape)).astype(np.float32)
+    layer = getattr(layers, name)(keepdims=keepdims)
+    direct = getattr(keras.layers, name)(keepdims=keepdims).get_config()
+    twin = LAYER_MAP[name][0](layer).get_config()
+    direct.pop("name"), twin.pop("name")
+    assert twin == direct
+    assert_layer_matches_keras(layer, x)
+
+
+def test_pooling_layers_in_a_model_summary_and_bridge_round_trip():
+    model = scratch.Sequential([scratch.Input((8, 8, 3)), layers.AveragePooling2D(padding="same"),
+                                layers.GlobalMaxPooling2D(keepdims=True), layers.GlobalAveragePooling2D()])
+    keras_model = keras_ref.to_keras(model)
+    assert [l.output_shape for l in model.layers] == [(None, 4, 4, 3), (None, 1, 1, 3), (None, 3)]
+    assert [tuple(l.output.shape) for l in keras_model.layers] == [l.output_shape for l in model.layers]
+    back = keras_ref.from_keras(keras_model)
+    assert [type(l).__name__ for l in back.layers] == ["AveragePooling2D", "GlobalMaxPooling2D",
+                                                       "GlobalAveragePooling2D"]
+    assert back.layers[0].padding == "same" and back.layers[1].keepdims and not back.layers[2].keepdims
+    x = np.random.default_rng(2).standard_normal((2, 8, 8, 3)).astype(np.float32)
+    assert_close(model.predict(x, verbose=0), keras_model.predict(x, verbose=0), FORWARD_ATOL, FORWARD_RTOL,
+                 what="predict")

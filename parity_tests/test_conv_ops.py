@@ -176,3 +176,54 @@ def test_output_sizes_and_same_padding_match_tensorflow():
                         if d == 1:   # pooling uses the same formulas
                             pooled = tf.nn.max_pool2d(x, k, s, padding.upper())
                             assert pooled.shape[1:3] == (expected, expected), where + " (pool)"
+
+
+# ----------------------------------------------------------------------------- AveragePooling2D / global pooling
+def compare_avgpool2d(ops, x, pool_size, strides, padding, seed=0):
+    """avgpool2d forward + backward of ``ops`` against tf.nn.avg_pool2d (what Keras's
+    AveragePooling2D calls) under a GradientTape: "same" averages only the cells inside."""
+    pool = normalize_tuple(pool_size, "pool_size")
+    x_t = tf.constant(x)
+    with tf.GradientTape() as tape:
+        tape.watch(x_t)
+        y_t = tf.nn.avg_pool2d(x_t, pool, pool if strides is None else strides, padding.upper())
+    upstream = np.random.default_rng(seed).standard_normal(y_t.shape).astype(x.dtype)
+    grad_t = tape.gradient(y_t, x_t, output_gradients=tf.constant(upstream))
+    out, cache = ops.avgpool2d_forward(x, pool_size, strides, padding)
+    assert_close(out, y_t, tol.FORWARD_ATOL, tol.FORWARD_RTOL, "avgpool2d forward")
+    assert_close(ops.avgpool2d_backward(upstream, cache), grad_t, tol.GRAD_ATOL, tol.GRAD_RTOL, "grad_x")
+
+
+@BACKENDS
+@pytest.mark.parametrize("x_shape, pool_size, strides, padding", [
+    ((2, 8, 8, 3), (2, 2), None, "valid"),
+    ((2, 7, 7, 2), (2, 2), None, "same"),        # odd size: the last window holds 2 (or 1) cells
+    ((1, 5, 6, 2), (3, 3), (1, 1), "same"),      # overlapping, corners divide by 4
+    ((2, 7, 6, 1), (3, 2), (2, 1), "valid"),
+    ((1, 2, 2, 1), (3, 3), (2, 2), "same"),      # a window larger than the image
+])
+def test_avgpool2d_matches_tensorflow(ops, x_shape, pool_size, strides, padding):
+    x = np.random.default_rng(4).standard_normal(x_shape).astype(np.float32)
+    compare_avgpool2d(ops, x, pool_size, strides, padding)
+
+
+@BACKENDS
+@pytest.mark.parametrize("values", ["normal", "ties"])
+def test_global_pooling_matches_tensorflow(ops, values):
+    """tf.reduce_mean / tf.reduce_max over (1, 2), what Keras's global poolings call (ops.mean,
+    ops.max); reduce_max's gradient shares each output's gradient among tied maxima."""
+    rng = np.random.default_rng(7)
+    shape = (3, 5, 4, 6)
+    x = (rng.standard_normal(shape) if values == "normal" else rng.integers(0, 2, shape)).astype(np.float32)
+    x_t = tf.constant(x)
+    upstream = rng.standard_normal((3, 6)).astype(np.float32)
+    for forward, backward, tf_op in (
+            (ops.global_avgpool2d_forward, lambda g, out: ops.global_avgpool2d_backward(g, x.shape), tf.reduce_mean),
+            (ops.global_maxpool2d_forward, lambda g, out: ops.global_maxpool2d_backward(g, x, out), tf.reduce_max)):
+        with tf.GradientTape() as tape:
+            tape.watch(x_t)
+            y_t = tf_op(x_t, axis=(1, 2))
+        grad_t = tape.gradient(y_t, x_t, output_gradients=tf.constant(upstream))
+        out = forward(x)
+        assert_close(out, y_t, tol.FORWARD_ATOL, tol.FORWARD_RTOL, f"{tf_op.__name__} forward")
+        assert_close(backward(upstream, out), grad_t, tol.GRAD_ATOL, tol.GRAD_RTOL, f"{tf_op.__name__} grad_x")

@@ -249,8 +249,10 @@ def test_crossentropy_from_probs_closed_forms():
 
 # ----------------------------------------------------------------------------- cpu == reference
 CONV_OPS = {"conv2d_forward", "conv2d_backward", "maxpool2d_forward", "maxpool2d_backward",
-            "im2col", "col2im", "spatial_padding"}
-RETURNS_OUTPUT_AND_CACHE = {"conv2d_forward", "maxpool2d_forward"}
+            "im2col", "col2im", "spatial_padding", "avgpool2d_forward", "avgpool2d_backward",
+            "global_avgpool2d_forward", "global_avgpool2d_backward", "global_maxpool2d_forward",
+            "global_maxpool2d_backward"}
+RETURNS_OUTPUT_AND_CACHE = {"conv2d_forward", "maxpool2d_forward", "avgpool2d_forward"}
 CONV_TESTS = pathlib.Path(__file__).with_name("test_conv_ops.py")
 
 
@@ -292,6 +294,10 @@ OP_ARGS = {
     "dense_backward": lambda ops, r: (f32(r, 9, 5), f32(r, 9, 17), f32(r, 17, 5), True),
     "relu_forward": lambda ops, r: (np.concatenate([f32(r, 4, 6), np.zeros((1, 6), np.float32)]),),
     "relu_backward": lambda ops, r: (f32(r, 5, 6), np.maximum(f32(r, 5, 6), 0)),
+    "relu_general_forward": lambda ops, r: (np.concatenate([f32(r, 4, 6, scale=4), [[0, 1, 6, 2.5, -1, 7]]])
+                                            .astype(np.float32), 0.1, 2.5, 1.0),
+    "relu_general_backward": lambda ops, r: (f32(r, 5, 6), np.concatenate([f32(r, 4, 6, scale=4), [[0, 1, 6, 2.5, -1, 7]]])
+                                             .astype(np.float32), 0.1, 6.0, 0.0),
     "linear_forward": lambda ops, r: (f32(r, 4, 6),),
     "linear_backward": lambda ops, r: (f32(r, 4, 6), f32(r, 4, 6)),
     "sigmoid_forward": lambda ops, r: (f32(r, 4, 6, scale=5),),
@@ -314,6 +320,14 @@ OP_ARGS = {
     "conv2d_backward": conv_cache_args,
     "maxpool2d_forward": lambda ops, r: (f32(r, 2, 7, 6, 3), (3, 2), (2, 2), "same"),
     "maxpool2d_backward": pool_cache_args,
+    "avgpool2d_forward": lambda ops, r: (f32(r, 2, 7, 6, 3), (3, 2), (2, 2), "same"),
+    "avgpool2d_backward": lambda ops, r: (f32(r, 2, 4, 3, 3), ops.avgpool2d_forward(f32(r, 2, 7, 6, 3), (3, 2),
+                                                                                      (2, 2), "same")[1]),
+    "global_avgpool2d_forward": lambda ops, r: (f32(r, 2, 5, 4, 3),),
+    "global_avgpool2d_backward": lambda ops, r: (f32(r, 2, 3), (2, 5, 4, 3)),
+    "global_maxpool2d_forward": lambda ops, r: (f32(r, 2, 5, 4, 3),),
+    "global_maxpool2d_backward": lambda ops, r: (f32(r, 2, 3), np.ones((2, 5, 4, 3), np.float32),
+                                                 np.ones((2, 3), np.float32)),
     "dropout_forward": lambda ops, r: (f32(r, 5, 6), r.random((5, 6)) >= 0.3, np.float32(1 / 0.7)),
     "dropout_backward": lambda ops, r: (f32(r, 5, 6), r.random((5, 6)) >= 0.3, np.float32(1 / 0.7)),
     "rescaling_forward": lambda ops, r: (r.integers(0, 256, (2, 4, 4, 3)).astype(np.uint8), 1 / 255, 0.5),

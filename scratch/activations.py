@@ -74,14 +74,11 @@ class Relu(ActivationFunction):
     name = "relu"
 
     def __call__(self, x, negative_slope=0.0, max_value=None, threshold=0.0):
-        """``keras.activations.relu(x)``; only Keras's default ``negative_slope``, ``max_value``
-        and ``threshold`` (a leaky or capped ReLU is not in the kit)."""
-        for argument, value, default in (("negative_slope", negative_slope, 0.0), ("max_value", max_value, None),
-                                         ("threshold", threshold, 0.0)):
-            if value != default or (default is None and value is not None):
-                raise ValueError(f"{argument}: expected the default {default!r} (scratch's relu has no "
-                                 f"other), received {value!r}")
-        return super().__call__(x)
+        """``keras.activations.relu(x, negative_slope, max_value, threshold)``: leaky, capped or
+        thresholded as Keras computes it (``scratch.ops.reference.relu_general_forward``)."""
+        if negative_slope == 0.0 and max_value is None and threshold == 0.0:
+            return super().__call__(x)
+        return backend.ops.relu_general_forward(as_input(x), negative_slope, max_value, threshold)
 
     def forward(self, x):
         return backend.ops.relu_forward(x)

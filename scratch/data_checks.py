@@ -163,10 +163,10 @@ def as_sparse_labels(y, num_classes, argument="y"):
     labels = _as_array(y, argument)
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]
-    if labels.ndim != 1:
-        raise ValueError(
+    if labels.ndim not in (1,) and labels.ndim < 3:   # rank >= 3: one label per position
+        raise ValueError(                            # (segmentation), checked by the loss
             f"{argument}: expected integer class labels of shape (N,) or (N, 1) for a sparse "
-            f"crossentropy loss, received shape {labels.shape}")
+            f"crossentropy loss (or (N, H, W) per-position labels), received shape {labels.shape}")
     _check_real(labels, argument, "integer class labels")
     if np.issubdtype(labels.dtype, np.floating):
         if not np.isfinite(labels).all():

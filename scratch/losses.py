@@ -40,12 +40,29 @@ class Loss:
 
     def per_sample(self, y_true, y_pred, logits=None):
         """(per-sample losses (B,), gradient of each with respect to ``y_pred`` or, when given or
-        ``from_logits``, the logits). ``logits`` are the pre-softmax values of a softmax output."""
-        if logits is not None:
-            return self._from_logits(y_true, logits)
-        if self.from_logits:
-            return self._from_logits(y_true, y_pred)
-        return self._from_probs(y_true, y_pred)
+        ``from_logits``, the logits). ``logits`` are the pre-softmax values of a softmax output.
+
+        Any rank, classes on the last axis, as Keras (``axis=-1``): ``y_pred`` (B, H, W, C) with
+        labels (B, H, W) (segmentation) gives one loss per position, (B, H, W), which
+        ``sum_over_batch_size`` averages over all B·H·W of them. So that ``gradient_scale(B)``
+        still turns the gradient into that of the reduced loss, the gradient returned for such
+        an input is already divided by the H·W positions of a sample (under that reduction)."""
+        source = logits if logits is not None else y_pred
+        compute = self._from_logits if (logits is not None or self.from_logits) else self._from_probs
+        y_true = self._targets_for(np.asarray(y_true), source.shape)
+        if source.ndim <= 2:
+            return compute(y_true, source)
+        classes = source.shape[-1]
+        values, grad = compute(y_true.reshape((-1,) + y_true.shape[source.ndim - 1:]),
+                               source.reshape(-1, classes))
+        values, grad = values.reshape(source.shape[:-1]), grad.reshape(source.shape)
+        if self.reduction == "sum_over_batch_size":
+            grad = grad / grad.dtype.type(values.size // max(source.shape[0], 1))
+        return values, grad
+
+    def _targets_for(self, y_true, pred_shape):
+        """``y_true`` checked against predictions of ``pred_shape`` (subclasses)."""
+        return y_true
 
     def reduce(self, per_sample):
         """``sum_over_batch_size``: ``Σℓ / B`` (float32); ``sum``: ``Σℓ``; ``none``: the values."""
@@ -81,6 +98,15 @@ class SparseCategoricalCrossentropy(Loss):
             y = y[:, 0]
         return y.astype(np.int64)
 
+    def _targets_for(self, y_true, pred_shape):
+        """Labels of shape ``y_pred.shape[:-1]`` (or with a trailing 1), else a ``ValueError``."""
+        if y_true.shape == tuple(pred_shape[:-1]) + (1,):
+            y_true = y_true[..., 0]
+        if y_true.shape != tuple(pred_shape[:-1]):
+            raise ValueError(f"y_true: expected integer labels of shape {tuple(pred_shape[:-1])} for predictions "
+                             f"of shape {tuple(pred_shape)} (classes last), received shape {y_true.shape}")
+        return y_true
+
     def _from_logits(self, y_true, logits):
         return backend.ops.sparse_crossentropy_from_logits(logits, self._labels(y_true))
 
@@ -96,6 +122,14 @@ class CategoricalCrossentropy(Loss):
     """
 
     default_name = "categorical_crossentropy"
+
+    def _targets_for(self, y_true, pred_shape):
+        """Targets of the predictions' shape, else a ``ValueError`` (as Keras: "Arguments
+        `target` and `output` must have the same shape")."""
+        if y_true.shape != tuple(pred_shape):
+            raise ValueError(f"y_true: expected targets of the shape of y_pred, {tuple(pred_shape)}, "
+                             f"received shape {y_true.shape}")
+        return y_true
 
     def _from_logits(self, y_true, logits):
         return backend.ops.categorical_crossentropy_from_logits(logits, np.asarray(y_true, logits.dtype))

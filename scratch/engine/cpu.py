@@ -40,6 +40,8 @@ sigmoid_backward = reference.sigmoid_backward
 tanh_forward = reference.tanh_forward
 tanh_backward = reference.tanh_backward
 softmax_backward = reference.softmax_backward
+relu_general_forward = reference.relu_general_forward     # ReLU with Keras's options: off the hot path
+relu_general_backward = reference.relu_general_backward
 categorical_crossentropy_from_logits = reference.categorical_crossentropy_from_logits
 categorical_crossentropy_from_probs = reference.categorical_crossentropy_from_probs
 sparse_crossentropy_from_probs = reference.sparse_crossentropy_from_probs
@@ -429,6 +431,74 @@ def maxpool2d_backward(grad_out, cache):
     grad_out = np.ascontiguousarray(grad_out)
     grad_x = np.empty(cache["x_shape"], dtype=grad_out.dtype)
     _maxpool_backward_kernel(grad_out, cache["argmax"], grad_x)
+    return grad_x
+
+
+# ----------------------------------------------------------------------------- AveragePooling2D / global pooling
+# Average pooling: one serial Numba pass each way, channels innermost (contiguous in NHWC), like
+# the max-pooling kernels; each window is cut to the input and divided by its own cell count.
+# The global poolings are one NumPy reduction each: the reference is the fast form already.
+global_avgpool2d_forward = reference.global_avgpool2d_forward
+global_avgpool2d_backward = reference.global_avgpool2d_backward
+global_maxpool2d_forward = reference.global_maxpool2d_forward
+global_maxpool2d_backward = reference.global_maxpool2d_backward
+
+
+@numba.njit(cache=True, nogil=True)
+def _avgpool_forward_kernel(x, ph, pw, sh, sw, top, left, out):
+    batch, height, width, channels = x.shape
+    _, oh, ow, _ = out.shape
+    for n in range(batch):
+        for i in range(oh):
+            y_lo, y_hi = max(i * sh - top, 0), min(i * sh - top + ph, height)
+            for j in range(ow):
+                x_lo, x_hi = max(j * sw - left, 0), min(j * sw - left + pw, width)
+                count = x.dtype.type((y_hi - y_lo) * (x_hi - x_lo))
+                for c in range(channels):
+                    out[n, i, j, c] = 0
+                for y in range(y_lo, y_hi):
+                    for xx in range(x_lo, x_hi):
+                        for c in range(channels):
+                            out[n, i, j, c] += x[n, y, xx, c]
+                for c in range(channels):
+                    out[n, i, j, c] /= count
+
+
+@numba.njit(cache=True, nogil=True)
+def _avgpool_backward_kernel(grad_out, ph, pw, sh, sw, top, left, grad_x):
+    batch, height, width, channels = grad_x.shape
+    _, oh, ow, _ = grad_out.shape
+    grad_x[:] = 0
+    for n in range(batch):
+        for i in range(oh):
+            y_lo, y_hi = max(i * sh - top, 0), min(i * sh - top + ph, height)
+            for j in range(ow):
+                x_lo, x_hi = max(j * sw - left, 0), min(j * sw - left + pw, width)
+                count = grad_out.dtype.type((y_hi - y_lo) * (x_hi - x_lo))
+                for y in range(y_lo, y_hi):
+                    for xx in range(x_lo, x_hi):
+                        for c in range(channels):
+                            grad_x[n, y, xx, c] += grad_out[n, i, j, c] / count
+
+
+def avgpool2d_forward(x, pool_size=(2, 2), strides=None, padding="valid"):
+    """Fast twin of :func:`scratch.ops.reference.avgpool2d_forward` (same arguments, output, cache)."""
+    pool_size = _pair(pool_size, "pool_size")
+    strides = pool_size if strides is None else _pair(strides, "strides")
+    x = np.ascontiguousarray(x)
+    batch, height, width, channels = x.shape
+    (oh, ow), pads = reference.spatial_padding(height, width, pool_size, strides, padding)
+    out = np.empty((batch, oh, ow, channels), dtype=x.dtype)
+    _avgpool_forward_kernel(x, pool_size[0], pool_size[1], strides[0], strides[1], pads[0][0], pads[1][0], out)
+    return out, dict(x_shape=x.shape, pool_size=pool_size, strides=strides, pads=pads, out_size=(oh, ow))
+
+
+def avgpool2d_backward(grad_out, cache):
+    """Fast twin of :func:`scratch.ops.reference.avgpool2d_backward`. grad_out: (B, OH, OW, C) -> (B, H, W, C)."""
+    grad_out = np.ascontiguousarray(grad_out)
+    grad_x = np.empty(cache["x_shape"], dtype=grad_out.dtype)
+    (ph, pw), (sh, sw) = cache["pool_size"], cache["strides"]
+    _avgpool_backward_kernel(grad_out, ph, pw, sh, sw, cache["pads"][0][0], cache["pads"][1][0], grad_x)
     return grad_x
 
 

@@ -11,10 +11,11 @@ from scratch.layers.base import Input, Layer
 from scratch.layers.convolutional import Conv2D
 from scratch.layers.core import Dense, Flatten
 from scratch.layers.input_layer import InputLayer
-from scratch.layers.pooling import MaxPooling2D
+from scratch.layers.pooling import AveragePooling2D, GlobalAveragePooling2D, GlobalMaxPooling2D, MaxPooling2D
 from scratch.layers.preprocessing import Rescaling
 from scratch.layers.regularization import Dropout
 
 __all__ = ["Activation", "Conv2D", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Layer", "MaxPooling2D",
            "ReLU", "Rescaling", "Softmax"]
+__all__ += ["AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D"]
 __all__ += ["RandomContrast", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom"]

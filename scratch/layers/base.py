@@ -10,6 +10,20 @@ A built layer has one input shape (batch axis aside): building it again for that
 no-op, for another shape a ``ValueError`` — it holds ``input_shape``/``output_shape``, which a
 model's summary reads, so a layer shared by two models must see the same shape in both. Keras
 is looser (its Dense takes any input with the built last dimension, its Conv2D any image size).
+
+Layers without weights, the rule in two parts:
+
+- ``built_at_init``: ReLU, Softmax, Activation, Dropout and the pooling layers are ``built``
+  as soon as they are made, as in Keras (Flatten and Rescaling, as in Keras, on their first
+  call). Built means "ready to compute"; the shapes (``input_shape``, ``output_shape``) stay
+  ``None`` until the first :meth:`build` — by a model, or by the first ``layer(x)``.
+- ``elementwise`` (the output has the input's shape: ReLU, Softmax, Activation, Dropout,
+  Rescaling): calling such a layer directly takes any input Keras takes (``ReLU()`` on a
+  ``(2, 2)`` array, then on a ``(2, 3, 4)`` one); the call computes and changes none of the
+  recorded shapes. Every other layer (Flatten, the poolings, Dense, Conv2D: the output shape
+  depends on the input's) refuses, on a call as in :meth:`build`, a shape other than the one it
+  was built for. :meth:`build` — what a model calls — refuses a different shape for every
+  layer, so a model's summary never changes under it.
 """
 import math
 import numbers
@@ -24,6 +38,9 @@ class Layer:
     """Base class. Subclasses override ``compute_output_shape``, ``build_weights`` (if they have
     weights), ``forward`` and ``backward``; ``validate_input_shape`` to refuse a bad input rank."""
 
+    built_at_init = False   # a layer without weights, ready on construction (see the module docstring)
+    elementwise = False     # output shape = input shape: a call takes any input shape
+
     def __init__(self, name=None, input_shape=None, trainable=True):
         if name is not None and (not isinstance(name, str) or not name):
             raise TypeError(f"name: expected a non-empty string, received {name!r}")
@@ -32,7 +49,7 @@ class Layer:
         self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
         self.declared_input_shape = declared
         self.trainable = trainable
-        self.built = False
+        self.built = self.built_at_init
         self.input_shape = None
         self.output_shape = None
         self.weights = []
@@ -58,7 +75,7 @@ class Layer:
         (a model checks its whole stack with it before building any layer)."""
         input_shape = tuple(input_shape)
         self.validate_input_shape(input_shape)
-        if self.built and input_shape[1:] != tuple(self.input_shape[1:]):
+        if self.input_shape is not None and input_shape[1:] != tuple(self.input_shape[1:]):
             raise ValueError(
                 f"input_shape: {self.name} was built for inputs of shape {self.input_shape}; a built "
                 f"layer expects that shape (batch axis aside), received {input_shape} — a layer "
@@ -87,9 +104,12 @@ class Layer:
         (not given) leaves it to the layer, as Keras does: Dropout is then off, an augmentation
         layer on; ``fit`` passes True, ``predict`` and ``evaluate`` False."""
         x = np.asarray(x)
-        if not self.built:
+        if not self.built or self.input_shape is None:
             self.build((None,) + x.shape[1:])
         elif x.shape[1:] != tuple(self.input_shape[1:]):
+            if self.elementwise:   # any shape; the recorded shapes (a model's) stay as they are
+                self.validate_input_shape((None,) + x.shape[1:])
+                return self.forward(x, training=training)
             raise ValueError(
                 f"{self.name}: expected input of shape {self.input_shape}, received shape {x.shape}"
             )

@@ -24,6 +24,8 @@ class Rescaling(Layer):
         array([[-1.,  1.]], dtype=float32)
     """
 
+    elementwise = True     # any input shape on a call (built on its first call, as in Keras)
+
     def __init__(self, scale, offset=0.0, **kwargs):
         # Every check comes before Layer.__init__, so a refused layer consumes no name.
         _check_factor(scale, "scale")

@@ -40,6 +40,9 @@ class Dropout(Layer):
         [[1.0, 1.0, 1.0, 1.0]]
     """
 
+    built_at_init = True   # no weights: built on construction, as in Keras
+    elementwise = True
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         # Every check comes before Layer.__init__, so a refused layer consumes no name.
         if isinstance(rate, bool) or not isinstance(rate, numbers.Real):

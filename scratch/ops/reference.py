@@ -55,6 +55,56 @@ def relu_backward(grad_y, y):
     return grad_y * (y > 0)
 
 
+def relu_general_forward(x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """Keras's full ``relu(x, negative_slope, max_value, threshold)``, step by step as
+    ``keras/src/activations/activations.py`` computes it (every constant cast to ``x``'s dtype):
+
+    - ``negative_slope ≠ 0``, no ``max_value``, ``threshold = 0``: leaky relu,
+      ``y = x if x > 0 else negative_slope·x``;
+    - otherwise ``y = where(x > threshold, x, 0)`` (``threshold ≠ 0``) or ``max(x, 0)``; then
+      ``y = clip(y, 0, max_value)`` when given; then ``y −= negative_slope · max(threshold − x, 0)``.
+
+    Any shape. Gradients at the kinks: :func:`relu_general_backward`.
+    """
+    dt = x.dtype.type
+    if negative_slope != 0 and max_value is None and threshold == 0:
+        return np.where(x > 0, x, x * dt(negative_slope))
+    y = np.where(x > dt(threshold), x, dt(0)) if threshold != 0 else np.maximum(x, dt(0))
+    if max_value is not None:
+        y = np.clip(y, dt(0), dt(max_value))
+    if negative_slope != 0:
+        y = y - dt(negative_slope) * np.maximum(-x + dt(threshold), dt(0))
+    return y
+
+
+def relu_general_backward(grad_y, x, negative_slope=0.0, max_value=None, threshold=0.0):
+    """Gradient of :func:`relu_general_forward` as TensorFlow differentiates Keras's steps
+    (the kinks decide by these strict/inclusive tests):
+
+    - leaky relu: ``dx = dy if x > 0 else negative_slope·dy`` (LeakyReluGrad: slope at 0);
+    - ``max_value = 6``, ``threshold = 0``: Keras calls relu6, ``dx = dy·[0 < x < 6]``;
+    - else ``dx = dy·[x > threshold]`` (ReluGrad: 0 at the kink), times ``[y ≤ max_value]``
+      with a ``max_value`` (clip_by_value passes its bounds: 1 at ``x = max_value``);
+    - plus ``negative_slope·dy·[x < threshold]`` for the negative part.
+
+    grad_y, x: same shape -> dx.
+    """
+    dt = x.dtype.type
+    if negative_slope != 0 and max_value is None and threshold == 0:
+        return np.where(x > 0, grad_y, grad_y * dt(negative_slope))
+    if threshold == 0 and max_value == 6:
+        passes = (x > 0) & (x < dt(6))
+    else:
+        passes = x > dt(threshold)
+        if max_value is not None:
+            y = np.where(passes, x, dt(0))
+            passes = passes & (y >= 0) & (y <= dt(max_value))
+    grad_x = np.where(passes, grad_y, dt(0))
+    if negative_slope != 0:
+        grad_x = grad_x + np.where(-x + dt(threshold) > 0, grad_y * dt(negative_slope), dt(0))
+    return grad_x
+
+
 def softmax_forward(z, axis=-1):
     """``softmax(z)_j = exp(z_j − max z) / Σ_k exp(z_k − max z)`` along ``axis``. Any shape."""
     shifted = z - z.max(axis=axis, keepdims=True)
@@ -342,6 +392,83 @@ def maxpool2d_backward(grad_out, cache):
             # one cell per (n, c) for a given window: no repeated index, plain += is safe
             grad_x[n, cache["argmax"][:, i, j, :], c] += grad_out[:, i, j, :]
     return grad_x.reshape(batch, height, width, channels)
+
+
+# ----------------------------------------------------------------------------- AveragePooling2D / global pooling
+def avgpool2d_forward(x, pool_size=(2, 2), strides=None, padding="valid"):
+    """2-D average pooling (Keras's AveragePooling2D, TensorFlow's ``avg_pool``).
+
+    ``out[n, i, j, c] = (1 / |W_ij|) · Σ_{(y, x) ∈ W_ij} x[n, y, x, c]`` where ``W_ij`` is window
+    ``(i, j)`` (rows ``i·sh − top … i·sh − top + ph − 1``, columns likewise) cut to the cells
+    inside ``x``: for ``"same"`` the padding is not averaged in, so a corner window of 2x2 pooled
+    by 3x3 divides by 4, not 9 (TensorFlow's rule). ``strides=None`` means ``strides = pool_size``.
+    x: (B, H, W, C) -> out: (B, OH, OW, C);
+    cache: dict(x_shape, pool_size, strides, pads ((top, bottom), (left, right)), out_size (OH, OW)).
+
+    >>> out, _ = avgpool2d_forward(np.arange(16.0).reshape(1, 4, 4, 1), (2, 2), None, "valid")
+    >>> out[0, :, :, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]])
+    """
+    pool_size = normalize_tuple(pool_size, "pool_size")
+    strides = pool_size if strides is None else normalize_tuple(strides, "strides")
+    (ph, pw), (sh, sw) = pool_size, strides
+    batch, height, width, channels = x.shape
+    (oh, ow), pads = spatial_padding(height, width, pool_size, strides, padding)
+    (top, _), (left, _) = pads
+    out = np.empty((batch, oh, ow, channels), dtype=x.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            y0, x0 = max(i * sh - top, 0), max(j * sw - left, 0)          # window cut to x
+            y1, x1 = min(i * sh - top + ph, height), min(j * sw - left + pw, width)
+            out[:, i, j, :] = x[:, y0:y1, x0:x1, :].sum(axis=(1, 2)) / x.dtype.type((y1 - y0) * (x1 - x0))
+    return out, dict(x_shape=x.shape, pool_size=pool_size, strides=strides, pads=pads, out_size=(oh, ow))
+
+
+def avgpool2d_backward(grad_out, cache):
+    """Gradient of :func:`avgpool2d_forward`: each output's gradient is shared equally by the
+    cells of its window, ``dx[n, y, x, c] += grad_out[n, i, j, c] / |W_ij|`` for every window
+    ``W_ij`` holding ``(y, x)`` (overlapping windows add up; padding receives nothing).
+    grad_out: (B, OH, OW, C) -> grad_x: (B, H, W, C).
+    """
+    batch, height, width, channels = cache["x_shape"]
+    (ph, pw), (sh, sw) = cache["pool_size"], cache["strides"]
+    (top, _), (left, _) = cache["pads"]
+    grad_x = np.zeros(cache["x_shape"], dtype=grad_out.dtype)
+    for i in range(cache["out_size"][0]):
+        for j in range(cache["out_size"][1]):
+            y0, x0 = max(i * sh - top, 0), max(j * sw - left, 0)
+            y1, x1 = min(i * sh - top + ph, height), min(j * sw - left + pw, width)
+            share = grad_out[:, i, j, :] / grad_out.dtype.type((y1 - y0) * (x1 - x0))
+            grad_x[:, y0:y1, x0:x1, :] += share[:, None, None, :]
+    return grad_x
+
+
+def global_avgpool2d_forward(x):
+    """Keras's GlobalAveragePooling2D: ``out[n, c] = (1 / HW) · Σ_{y,x} x[n, y, x, c]``.
+    x: (B, H, W, C) -> (B, C) (the layer reshapes to (B, 1, 1, C) for ``keepdims``)."""
+    return x.mean(axis=(1, 2), dtype=x.dtype)
+
+
+def global_avgpool2d_backward(grad_out, x_shape):
+    """Gradient of :func:`global_avgpool2d_forward`: ``dx[n, y, x, c] = grad_out[n, c] / HW``.
+    grad_out: (B, C), x_shape (B, H, W, C) -> (B, H, W, C)."""
+    count = grad_out.dtype.type(x_shape[1] * x_shape[2])
+    return np.broadcast_to((grad_out / count)[:, None, None, :], x_shape).copy()
+
+
+def global_maxpool2d_forward(x):
+    """Keras's GlobalMaxPooling2D: ``out[n, c] = max_{y,x} x[n, y, x, c]``. x: (B, H, W, C) -> (B, C)."""
+    return x.max(axis=(1, 2))
+
+
+def global_maxpool2d_backward(grad_out, x, out):
+    """Gradient of :func:`global_maxpool2d_forward` as TensorFlow's ``reduce_max`` gradient:
+    the gradient is SHARED by all cells equal to the maximum (``dx = dy · [x = max] / #ties``),
+    unlike MaxPooling2D's first-maximum routing. grad_out, out: (B, C), x: (B, H, W, C) -> (B, H, W, C)."""
+    hit = (x == out[:, None, None, :]).astype(grad_out.dtype)
+    ties = hit.sum(axis=(1, 2), keepdims=True)
+    return hit / ties * grad_out[:, None, None, :]
 
 
 # ----------------------------------------------------------------------------- Dropout / Rescaling
