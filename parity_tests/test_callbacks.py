@@ -361,8 +361,7 @@ def test_missing_checkpoint_folder_is_created_at_fit_start(tmp_path):
 @pytest.mark.parametrize("filepath,weights_only,keras_accepts", [
     ("ck.h5", True, False),
     ("ck.keras", True, False),
-    ("ck.weights.h5", False, True),   # Keras would save a whole model (legacy .h5): scratch cannot
-    ("model.keras", False, True),     # scratch saves weights only
+    ("ck.weights.h5", False, True),   # Keras would save a whole legacy .h5 under a weights name: scratch refuses
     ("ck.txt", False, False),
 ])
 def test_wrong_checkpoint_suffix_is_a_value_error_naming_filepath(filepath, weights_only, keras_accepts):
@@ -373,9 +372,9 @@ def test_wrong_checkpoint_suffix_is_a_value_error_naming_filepath(filepath, weig
             keras.callbacks.ModelCheckpoint(filepath, save_weights_only=weights_only)
 
 
-def test_keras_model_files_are_refused_with_a_hint():
+def test_a_weights_name_for_a_whole_model_is_refused_with_a_hint():
     with pytest.raises(ValueError, match="save_weights_only=True"):
-        scratch.callbacks.ModelCheckpoint("best.keras")
+        scratch.callbacks.ModelCheckpoint("best.weights.h5")
 
 
 @pytest.mark.parametrize("save_freq", [0, -1, True, "batch", 1.5])

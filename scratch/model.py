@@ -661,6 +661,13 @@ class Sequential(Layer):
             raise FileExistsError(f"filepath: {filepath!r} exists and overwrite=False")
         weights_io.save_weights(self, filepath)
 
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Write the whole model (architecture, weights, compile state, optimizer variables) to a
+        ``.keras`` file that ``keras.models.load_model`` opens (or a legacy ``.h5``), atomically
+        (:mod:`scratch.saving`)."""
+        from scratch import saving
+        saving.save_model(self, filepath, overwrite=overwrite, include_optimizer=include_optimizer)
+
     def load_weights(self, filepath):
         """Read a ``.weights.h5`` file (ours or Keras's). All of it is checked against the model
         before anything is assigned: a file that does not fit leaves the weights untouched."""

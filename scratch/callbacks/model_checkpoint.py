@@ -1,4 +1,4 @@
-"""``ModelCheckpoint``: save the weights during ``fit``, every epoch, every N batches, or only
+"""``ModelCheckpoint``: save the model or its weights during ``fit``, every epoch, every N batches, or only
 when a logged quantity improves, as Keras 3's ``keras.callbacks.ModelCheckpoint``
 (``keras/src/callbacks/model_checkpoint.py``).
 
@@ -10,15 +10,16 @@ when a logged quantity improves, as Keras 3's ``keras.callbacks.ModelCheckpoint`
   reset between ``fit`` calls. A missing ``monitor`` key warns and saves anyway.
 * ``save_freq="epoch"`` or an integer N: save after every N training batches.
 
-Only weights can be saved: ``save_weights_only=True`` with a path ending in ``.weights.h5``
-(the file Keras's ``load_weights`` reads). Scratch models have no Keras model config, so a whole
-model (``.keras`` zip, legacy ``.h5``) is refused in the constructor with a ``ValueError``
-saying what to pass instead.
+* ``save_weights_only=True``: a path ending in ``.weights.h5`` (the file Keras's
+  ``load_weights`` reads). ``save_weights_only=False`` (the default): the whole model —
+  architecture, weights, compile state, optimizer variables — to a ``.keras`` zip or a legacy
+  ``.h5`` file that ``keras.models.load_model`` opens (:mod:`scratch.saving`); a ``.weights.h5``
+  name is refused there (Keras would write a legacy whole-model file under a weights name).
 
 Deliberate departures from Keras:
 
 * Atomic files: each checkpoint is written to a temporary name in the same folder and then
-  renamed over the old one (``Sequential.save_weights`` → ``scratch.weights_io``), so a crash
+  renamed over the old one (``Sequential.save_weights``/``save`` → ``scratch.atomic``), so a crash
   mid-write leaves the previous good checkpoint in place, never a half-written file; a disk
   that fills up mid-save is an ``OSError`` (errno ENOSPC) naming the path (:mod:`scratch.atomic`).
 * Checked at ``fit`` start (``on_train_begin``), before any training step: the folder is
@@ -52,10 +53,13 @@ from scratch.atomic import check_path
 from scratch.callbacks.monitor_callback import MonitorCallback
 
 WEIGHTS_SUFFIX = ".weights.h5"
+MODEL_SUFFIXES = (".keras", ".h5")
+# a whole-model file beyond its weights: the config JSON and the zip/HDF5 entries (a safe bound)
+MODEL_FILE_OVERHEAD = 65536
 
 
 class ModelCheckpoint(MonitorCallback):
-    """Save the model's weights to ``filepath`` during training (see the module docstring)."""
+    """Save the model (or its weights) to ``filepath`` during training (see the module docstring)."""
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False,
                  save_weights_only=False, mode="auto", save_freq="epoch", initial_value_threshold=None):
@@ -74,11 +78,13 @@ class ModelCheckpoint(MonitorCallback):
             raise ValueError(f"save_freq: expected 'epoch' or a positive integer (a number of batches), "
                              f"received {save_freq!r}")
         if not save_weights_only:
-            raise ValueError(
-                "filepath: scratch models can only be checkpointed as weights; pass "
-                f"save_weights_only=True and a filepath ending in '{WEIGHTS_SUFFIX}' (whole-model "
-                f"'.keras'/'.h5' files are not supported). Received: filepath={self.filepath}")
-        if not self.filepath.endswith(WEIGHTS_SUFFIX):
+            if self.filepath.endswith(WEIGHTS_SUFFIX) or not self.filepath.endswith(MODEL_SUFFIXES):
+                raise ValueError(
+                    "filepath: with save_weights_only=False the whole model is saved, so the filepath must "
+                    "end in '.keras' (Keras model format) or the legacy '.h5'; for weights only pass "
+                    f"save_weights_only=True and a filepath ending in '{WEIGHTS_SUFFIX}'. "
+                    f"Received: filepath={self.filepath}")
+        elif not self.filepath.endswith(WEIGHTS_SUFFIX):
             raise ValueError(
                 f"filepath: when using save_weights_only=True in ModelCheckpoint, the filepath must "
                 f"end in '{WEIGHTS_SUFFIX}' (Keras weights format). Received: filepath={self.filepath}")
@@ -152,7 +158,10 @@ class ModelCheckpoint(MonitorCallback):
         if os.path.isdir(filepath):
             raise IsADirectoryError("Please specify a non-directory filepath for ModelCheckpoint. "
                                     f"Filepath used is an existing directory: {filepath}")
-        self.model.save_weights(filepath, overwrite=True)  # atomic: scratch.weights_io
+        if self.save_weights_only:
+            self.model.save_weights(filepath, overwrite=True)  # atomic: scratch.weights_io
+        else:
+            self.model.save(filepath, overwrite=True)  # atomic: built in memory, scratch.atomic
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
 
@@ -198,7 +207,7 @@ class ModelCheckpoint(MonitorCallback):
         except OSError:
             return  # no figure to check against; the save itself reports a full disk
         block = info.f_frsize or info.f_bsize or 1
-        needed = -(-weights_io.estimated_file_size(self.model) // block) * block
+        needed = -(-self._estimated_file_size() // block) * block
         # root may also use the blocks a file system reserves for it
         free_blocks = info.f_bfree if hasattr(os, "geteuid") and os.geteuid() == 0 else info.f_bavail
         free = free_blocks * block
@@ -208,6 +217,20 @@ class ModelCheckpoint(MonitorCallback):
                             f"missing), so filepath={self.filepath!r} cannot be saved")
             error.errno = errno.ENOSPC
             raise error
+
+
+    def _estimated_file_size(self):
+        """The weights file's bound; a whole model adds its optimizer's arrays (counted as many
+        as the optimizer will hold: Keras's slots per variable) and a bound on the config."""
+        size = weights_io.estimated_file_size(self.model)
+        if self.save_weights_only:
+            return size
+        optimizer = getattr(self.model, "optimizer", None)
+        if optimizer is not None:
+            slots = len(optimizer.active_slot_names())
+            size += slots * sum(int(np.prod(v.shape)) * 4 + weights_io.ARRAY_OVERHEAD
+                                for v in self.model.trainable_variables)
+        return size + MODEL_FILE_OVERHEAD
 
 
 def _fixed_folder(filepath):
