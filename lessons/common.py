@@ -48,10 +48,12 @@ STACK_LABELS = {"scratch": "scratch", "keras": "Keras"}
 
 
 # ---------------------------------------------------------------------------- command line
-def parse_args(lesson_file, epochs, argv=None):
+def parse_args(lesson_file, epochs, argv=None, quick_help=None, add_arguments=None):
     """Parse the lesson's command line; ``args.lesson`` is the script's name without ``.py``.
 
     ``--out`` defaults to ``lessons_out/<lesson name>`` in the repository root (git-ignored).
+    A lesson with a data set of its own says what ``--quick`` means there with ``quick_help``,
+    and adds its own options with ``add_arguments(parser)``.
     """
     lesson = os.path.splitext(os.path.basename(lesson_file))[0]
     parser = argparse.ArgumentParser(
@@ -59,9 +61,10 @@ def parse_args(lesson_file, epochs, argv=None):
         description=f"Lesson {lesson}: train the Keras model and its from-scratch twin side by side.")
     parser.add_argument("--epochs", type=_positive_int, default=None,
                         help=f"training epochs (default: {epochs}, or {QUICK_EPOCHS} with --quick)")
-    parser.add_argument("--quick", action="store_true",
-                        help=f"a small run for CI: the first {QUICK_TRAIN_IMAGES:,} training and "
-                             f"{QUICK_TEST_IMAGES:,} test images, {QUICK_EPOCHS} epochs")
+    if quick_help is None:
+        quick_help = (f"a small run for CI: the first {QUICK_TRAIN_IMAGES:,} training and "
+                      f"{QUICK_TEST_IMAGES:,} test images, {QUICK_EPOCHS} epochs")
+    parser.add_argument("--quick", action="store_true", help=quick_help)
     parser.add_argument("--only", choices=["scratch", "keras"],
                         help="train only one of the two stacks")
     parser.add_argument("--seed", type=int, default=SEED,
@@ -71,6 +74,8 @@ def parse_args(lesson_file, epochs, argv=None):
     parser.add_argument("--out", default=default_out,
                         help=f"folder for the plots and results.json (default: lessons_out/{lesson} "
                              "in the repository root)")
+    if add_arguments is not None:
+        add_arguments(parser)
     args = parser.parse_args(argv)
     if args.epochs is None:
         args.epochs = QUICK_EPOCHS if args.quick else epochs
@@ -82,6 +87,17 @@ def _positive_int(text):
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive number of epochs, received {text}")
+    return value
+
+
+def positive_int(text):
+    """argparse type: an int >= 1 (a count of images, pixels, ...)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, received {text!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, received {text}")
     return value
 
 
@@ -271,18 +287,21 @@ class Results:
         scratch_run, keras_run = self.stacks["scratch"], self.stacks["keras"]
         return 100 * abs(scratch_run["test_accuracy"] - keras_run["test_accuracy"])
 
-    def print_table(self):
-        """The side-by-side table: one column per stack trained in this run."""
+    def print_table(self, gap_note=None):
+        """The side-by-side table: one column per stack trained in this run. ``gap_note``
+        replaces the default words under it about how far apart the stacks usually end."""
         stacks = list(self.stacks)
         print(f"{'':28}" + "".join(f"{STACK_LABELS[s]:>12}" for s in stacks))
         for label, key, form in self.ROWS:
             print(f"{label:28}" + "".join(f"{form.format(self.stacks[s][key]):>12}" for s in stacks))
         gap = self.accuracy_gap_points()
         if gap is not None:
+            if gap_note is None:
+                gap_note = ("They start from the same weights but shuffle the batches differently, "
+                            "so they differ a little:\nwithin about half a point after the full "
+                            "lessons (measured 0.1–0.5), more after a short --quick run.")
             print(f"\nThe two stacks' test accuracies are {gap:.2f} percentage points apart.\n"
-                  "They start from the same weights but shuffle the batches differently, so they "
-                  "differ a little:\nwithin about half a point after the full lessons (measured "
-                  "0.1–0.5), more after a short --quick run.")
+                  f"{gap_note}")
         if any("best_epoch" in numbers for numbers in self.stacks.values()):
             print()
             for stack, numbers in self.stacks.items():
@@ -315,23 +334,31 @@ class Results:
 
     def save(self, plots):
         """Write ``results.json`` into ``args.out`` (atomically) and return its path."""
-        results = {
-            "lesson": self.args.lesson,
-            "quick": self.args.quick,
-            "epochs": self.args.epochs,
-            "seed": self.args.seed,        # initial weights (both stacks), scratch's batch order
+        return save_results(self.args, {
             "train_images": self.train_images,
             "test_images": self.test_images,
             "stacks": self.stacks,
             "test_accuracy_gap_points": self.accuracy_gap_points(),
-            "plots": [os.path.basename(p) for p in plots],
-            "versions": _versions(),
-        }
-        path = _out(self.args, "results.json")
-        with atomic_path(path) as temporary, open(temporary, "w") as stream:
-            json.dump(results, stream, indent=2)
-            stream.write("\n")
-        return path
+        }, plots)
+
+
+def save_results(args, fields, plots):
+    """Write ``results.json`` into ``args.out`` (atomically) and return its path: the lesson, the
+    run's settings, the lesson's ``fields``, the plots' names and the library versions."""
+    results = {
+        "lesson": args.lesson,
+        "quick": args.quick,
+        "epochs": args.epochs,
+        "seed": args.seed,             # initial weights (both stacks), scratch's batch order
+        **fields,
+        "plots": [os.path.basename(p) for p in plots],
+        "versions": _versions(),
+    }
+    path = _out(args, "results.json")
+    with atomic_path(path) as temporary, open(temporary, "w") as stream:
+        json.dump(results, stream, indent=2)
+        stream.write("\n")
+    return path
 
 
 def plot_single_prediction(args, stack, probabilities, true_label, class_names, image_index):
@@ -358,12 +385,17 @@ def _versions():
 def finish(results, plots):
     """Write ``results.json`` and tell the learner where the output went."""
     results_path = results.save(plots)
-    section("Output")
-    print(f"Plots and numbers are in {os.path.abspath(results.args.out)}:")
-    for path in list(plots) + [results_path]:
-        print(f"  {os.path.basename(path)}")
+    print_output(results.args, list(plots) + [results_path])
     checkpoints = [n["checkpoint"] for n in results.stacks.values() if "checkpoint" in n]
     if checkpoints:
         print("Best models:")
         for name in checkpoints:
             print(f"  {name}")
+
+
+def print_output(args, paths):
+    """The closing section: the output folder and the files written into it."""
+    section("Output")
+    print(f"Plots and numbers are in {os.path.abspath(args.out)}:")
+    for path in paths:
+        print(f"  {os.path.basename(path)}")
