@@ -128,9 +128,9 @@ CALL_CASES = [
      ValueError, "validation_data[0]", "non-finite"),
     ("fit-callbacks-not-callbacks", "fit", dict(x=X, y=Y, callbacks=["early_stopping"]), TypeError, "callbacks",
      "'early_stopping'"),
-    # Keras accepts (x, y, sample_weight); scratch has no sample weights, so it says so
-    ("fit-validation-data-three-elements", "fit", dict(x=X, y=Y, validation_data=(X, Y, np.ones(6))), ValueError,
-     "validation_data", "3 elements"),
+    # (x, y, sample_weight) is accepted, as in Keras; four elements are not
+    ("fit-validation-data-four-elements", "fit", dict(x=X, y=Y, validation_data=(X, Y, np.ones(6), None)),
+     ValueError, "validation_data", "4 elements"),
     # a huge float label was cast to int64 first and reported as -9223372036854775808
     ("fit-label-1e20", "fit", dict(x=X, y=np.r_[Y[:5], 1e20]), ValueError, "y", "label 1e+20"),
     ("fit-label-uint64-above-int64", "fit", dict(x=X, y=np.array([*Y[:5], 2 ** 63 + 5], np.uint64)), ValueError,
@@ -204,8 +204,12 @@ UNBUILT_CASES = [
      ValueError, "validation_data[0]", "(2, 5)"),
     ("fit-validation-data-bad-label", "fit", dict(x=X, y=Y, validation_data=(X[:2], np.array([0, 7]))),
      ValueError, "validation_data[1]", "label 7"),
-    ("fit-validation-data-three-elements", "fit", dict(x=X, y=Y, validation_data=(X, Y, np.ones(6))), ValueError,
-     "validation_data", "3 elements"),
+    ("fit-validation-data-weights-wrong-length", "fit", dict(x=X, y=Y, validation_data=(X, Y, np.ones(5))),
+     ValueError, "validation_data[2]", "received 5"),
+    ("fit-sample-weight-negative", "fit", dict(x=X, y=Y, sample_weight=-np.ones(6)), ValueError, "sample_weight",
+     "-1.0"),
+    ("fit-class-weight-unknown-class", "fit", dict(x=X, y=Y, class_weight={9: 2.0}), ValueError, "class_weight",
+     "key 9"),
     ("fit-validation-split-no-validation-data", "fit", dict(x=X, y=Y, validation_split=1e-17), ValueError,
      "validation_split", "no validation"),
     ("fit-no-samples", "fit", dict(x=X[:0], y=Y[:0]), ValueError, "x", "0 samples"),

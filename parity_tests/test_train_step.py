@@ -100,9 +100,9 @@ class RecordsGradientCalls(scratch.Sequential):
         super().__init__(layers)
         self.log = log
 
-    def compute_gradients(self, x, y):
+    def compute_gradients(self, x, y, sample_weight=None):
         self.log.append((self.data_parallel is None, len(x)))
-        return super().compute_gradients(x, y)
+        return super().compute_gradients(x, y, sample_weight)
 
 
 def test_each_replica_runs_the_models_own_compute_gradients(force_replicas):

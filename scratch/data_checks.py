@@ -135,18 +135,72 @@ def check_not_empty(x, argument, purpose):
 
 
 def unpack_validation_data(validation_data):
-    """``(x_val, y_val)`` from ``validation_data``. Keras also takes ``(x, y, sample_weight)``;
-    scratch has no sample weights and refuses the third element instead of ignoring it."""
+    """``(x_val, y_val, sample_weight_val)`` from ``validation_data``: ``(x_val, y_val)`` (the
+    weights then None) or ``(x_val, y_val, sample_weight_val)``, as Keras takes it."""
     if not isinstance(validation_data, (tuple, list)):
-        raise ValueError("validation_data: expected a tuple (x_val, y_val), received "
-                         f"{type(validation_data).__name__}")
-    if len(validation_data) != 2:
-        note = (" (Keras's third element is sample weights, which scratch does not support)"
-                if len(validation_data) == 3 else "")
+        raise ValueError("validation_data: expected a tuple (x_val, y_val) or (x_val, y_val, sample_weight_val), "
+                         f"received {type(validation_data).__name__}")
+    if len(validation_data) not in (2, 3):
         raise ValueError(
-            f"validation_data: expected a tuple of 2 elements (x_val, y_val), received a "
-            f"{type(validation_data).__name__} of {len(validation_data)} elements{note}")
-    return validation_data
+            f"validation_data: expected a tuple of 2 or 3 elements (x_val, y_val[, sample_weight_val]), "
+            f"received a {type(validation_data).__name__} of {len(validation_data)} elements")
+    x_val, y_val, *rest = validation_data
+    return x_val, y_val, (rest[0] if rest else None)
+
+
+def as_sample_weights(sample_weight, n, argument="sample_weight"):
+    """Float32 weights of shape ``(n,)``, one per sample (a ``(n, 1)`` column is squeezed), as
+    Keras's samplewise ``sample_weight``. Keras refuses another length; scratch also refuses
+    negative and non-finite weights (Keras takes them and trains on a NaN or sign-flipped loss)."""
+    weights = _as_array(sample_weight, argument)
+    if weights.ndim == 2 and weights.shape[1] == 1:
+        weights = weights[:, 0]
+    if weights.ndim != 1:
+        raise ValueError(f"{argument}: expected one weight per sample, shape ({n},), received shape {weights.shape}")
+    if len(weights) != n:
+        raise ValueError(f"{argument}: expected one weight per sample, {n} weights, received {len(weights)} "
+                         f"(Keras: \"Data cardinality is ambiguous\")")
+    _check_real(weights, argument, "numeric weights")
+    _check_float32_values(weights, argument, "weights")
+    if (weights < 0).any():
+        raise ValueError(f"{argument}: expected weights >= 0, received {float(weights[weights < 0][0])!r} "
+                         "(a negative weight would push the model away from that sample's label)")
+    return weights.astype(FLOATX)
+
+
+def class_weights_to_sample_weights(class_weight, y, num_classes, argument="class_weight"):
+    """Per-sample float32 weights ``class_weight[label]`` (1.0 for a class not in the dict), as
+    Keras's ``class_weight_to_sample_weights``: the label is ``y`` for integer labels, the argmax
+    of a one-hot row. Keras ignores keys that are no class; scratch refuses them, and refuses
+    negative and non-finite weights, as for ``sample_weight``."""
+    if not isinstance(class_weight, dict):
+        raise TypeError(f"{argument}: expected a dict {{class index: weight}}, received {type(class_weight).__name__}")
+    weights = {}
+    for key, value in class_weight.items():
+        if isinstance(key, (bool, np.bool_)) or not isinstance(key, (numbers.Integral, np.integer)):
+            raise TypeError(f"{argument}: expected int class indices as keys, received the key {key!r}")
+        if not 0 <= key < num_classes:
+            raise ValueError(f"{argument}: expected class indices in [0, {num_classes}) for a model with "
+                             f"{num_classes} outputs, received the key {key}")
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{argument}: expected a number as the weight of class {key}, received {value!r}")
+        if not (np.isfinite(value) and value >= 0):
+            raise ValueError(f"{argument}: expected a finite weight >= 0 for class {key}, received {value!r}")
+        weights[int(key)] = value
+    labels = np.asarray(y)
+    if labels.ndim == 2:
+        labels = np.argmax(labels, axis=-1) if labels.shape[-1] != 1 else labels[:, 0]
+    if labels.ndim != 1:
+        raise ValueError(f"{argument}: expected one class per sample (labels (N,) or one-hot (N, C)), "
+                         f"received targets of shape {np.shape(y)}; pass sample_weight instead")
+    table = np.ones(num_classes, dtype=FLOATX)
+    for key, value in weights.items():
+        table[key] = value
+    index = np.round(labels).astype(np.int64)
+    known = (index >= 0) & (index < num_classes)
+    sample_weights = np.ones(len(index), dtype=FLOATX)
+    sample_weights[known] = table[index[known]]
+    return sample_weights
 
 
 def check_same_length(x, y, x_argument="x", y_argument="y"):

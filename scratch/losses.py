@@ -33,10 +33,12 @@ class Loss:
         self.reduction = reduction
         self.name = name or self.default_name
 
-    def __call__(self, y_true, y_pred):
+    def __call__(self, y_true, y_pred, sample_weight=None):
+        """The reduced loss; ``sample_weight`` (a scalar, or one weight per sample) weighs each
+        sample's loss first, as Keras's ``reduce_weighted_values``."""
         y_pred = np.asarray(y_pred, dtype=backend.FLOATX)
         per_sample, _ = self.per_sample(np.asarray(y_true), y_pred)
-        return self.reduce(per_sample)
+        return self.reduce(per_sample, sample_weight)
 
     def per_sample(self, y_true, y_pred, logits=None):
         """(per-sample losses (B,), gradient of each with respect to ``y_pred`` or, when given or
@@ -64,8 +66,16 @@ class Loss:
         """``y_true`` checked against predictions of ``pred_shape`` (subclasses)."""
         return y_true
 
-    def reduce(self, per_sample):
-        """``sum_over_batch_size``: ``Σℓ / B`` (float32); ``sum``: ``Σℓ``; ``none``: the values."""
+    def reduce(self, per_sample, sample_weight=None):
+        """``sum_over_batch_size``: ``Σℓ / B`` (float32); ``sum``: ``Σℓ``; ``none``: the values.
+
+        With ``sample_weight`` each value is ``w·ℓ`` first, and ``sum_over_batch_size`` is still
+        ``Σ w·ℓ / B`` — divided by the number of values, *not* by ``Σ w`` (Keras's
+        ``reduce_values``; only its ``"mean_with_sample_weight"`` divides by ``Σ w``)."""
+        if sample_weight is not None:
+            weighted = per_sample * broadcast_weights(sample_weight, per_sample.shape)
+            # Keras's squeeze_or_expand_to_same_rank: (B, 1) weights make (B, 1) values
+            per_sample = weighted[..., None] if np.ndim(sample_weight) == per_sample.ndim + 1 else weighted
         if self.reduction in ("none", None):
             return per_sample
         total = per_sample.sum(dtype=per_sample.dtype)
@@ -81,6 +91,22 @@ class Loss:
 
     def __repr__(self):
         return f"{type(self).__name__}(from_logits={self.from_logits})"
+
+
+def broadcast_weights(sample_weight, shape, argument="sample_weight"):
+    """Float32 weights of ``shape`` (the per-sample loss values, (B,) or (B, H, W)) from a scalar
+    or one weight per sample, (B,) or (B, 1), spread over a sample's positions, as Keras's
+    ``squeeze_or_expand_to_same_rank`` and broadcasting do; else a ``ValueError``."""
+    weights = np.asarray(sample_weight, dtype=backend.FLOATX)
+    if weights.ndim == len(shape) + 1 and weights.shape[-1] == 1:
+        weights = weights[..., 0]
+    if 0 < weights.ndim < len(shape):
+        weights = weights.reshape(weights.shape + (1,) * (len(shape) - weights.ndim))
+    try:
+        return np.broadcast_to(weights, shape)
+    except ValueError:
+        raise ValueError(f"{argument}: expected a scalar or one weight per sample, shape {tuple(shape[:1])}, "
+                         f"for loss values of shape {tuple(shape)}, received shape {np.shape(sample_weight)}") from None
 
 
 class SparseCategoricalCrossentropy(Loss):

@@ -55,6 +55,28 @@ class Mean:
         self.total = F32(self.total + values.sum(dtype=F32))
         self.count = F32(self.count + values.size)
 
+    def update_weighted(self, values, sample_weight):
+        """Add ``values`` (one or more per sample), every element with weight 1 when
+        ``sample_weight`` is None; else as Keras's ``reduce_to_samplewise_values``: each sample's
+        values averaged to one, times its weight, and the weights counted."""
+        values = np.asarray(values, F32)
+        if sample_weight is None:
+            return self.update_values(values)
+        weights = np.asarray(sample_weight, F32)
+        if weights.ndim == values.ndim + 1 and weights.shape[-1] == 1:
+            weights = weights[..., 0]
+        elif values.ndim == weights.ndim + 1 and values.shape[-1] == 1:
+            values = values[..., 0]
+        if values.ndim > weights.ndim:
+            values = values.mean(axis=tuple(range(weights.ndim, values.ndim)), dtype=F32)
+        try:
+            weights = np.broadcast_to(weights, values.shape)
+        except ValueError:
+            raise ValueError(f"sample_weight: expected a scalar or one weight per sample, shape {values.shape}, "
+                             f"received shape {np.shape(sample_weight)}") from None
+        self.total = F32(self.total + (values * weights).sum(dtype=F32))
+        self.count = F32(self.count + weights.sum(dtype=F32))
+
     def result(self):
         """Python float of the float32 mean (0.0 before any update, like ``divide_no_nan``)."""
         return float(self.total / self.count) if self.count else 0.0
@@ -167,8 +189,10 @@ class MeanMetricWrapper(Mean):
         self.fn = fn
         self.fn_kwargs = kwargs
 
-    def update_state(self, y_true, y_pred):
-        self.update_values(np.asarray(self.fn(y_true, y_pred, **self.fn_kwargs), F32))
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        """Add the batch's values, each sample weighted by ``sample_weight`` when given (Keras's
+        weighted ``Mean``: ``total += Σ w·v``, ``count += Σ w``)."""
+        self.update_weighted(np.asarray(self.fn(y_true, y_pred, **self.fn_kwargs), F32), sample_weight)
 
 
 class Accuracy(MeanMetricWrapper):
@@ -226,10 +250,10 @@ class ShapeResolvedAccuracy(MeanMetricWrapper):
     def __init__(self, name="accuracy"):
         super().__init__(None, name)
 
-    def update_state(self, y_true, y_pred):
+    def update_state(self, y_true, y_pred, sample_weight=None):
         if self.fn is None:
             self.fn = resolve_accuracy(np.shape(y_true), np.shape(y_pred))
-        self.update_values(self.fn(y_true, y_pred))
+        self.update_weighted(self.fn(y_true, y_pred), sample_weight)
 
 
 def resolve_accuracy(true_shape, pred_shape):

@@ -350,9 +350,10 @@ class Sequential(Layer):
 
     # ------------------------------------------------------------------ one step
     def train_step(self, data):
-        """One step of gradient descent on the batch ``data = (x, y)``; returns the logs (the
-        epoch's running loss and metrics). ``fit`` calls it once per batch: override it in a
-        subclass to change what ``fit`` does (Keras's guide "Customizing what happens in fit()").
+        """One step of gradient descent on the batch ``data = (x, y)`` or, with sample weights,
+        ``(x, y, sample_weight)``; returns the logs (the epoch's running loss and metrics).
+        ``fit`` calls it once per batch: override it in a subclass to change what ``fit`` does
+        (Keras's guide "Customizing what happens in fit()").
 
         Example::
 
@@ -360,20 +361,21 @@ class Sequential(Layer):
             ...     def train_step(self, data):            # measure, never update
             ...         return self.test_step(data)
         """
-        x, y = data
-        y_pred, loss = self.compute_gradients(x, y)      # forward, loss, backward: every .grad filled
-        self.optimizer.apply(self.trainable_variables)   # w ← update(w, w.grad) for every weight
+        x, y, sample_weight = unpack_x_y_sample_weight(data)        # sample_weight: None if not given
+        y_pred, loss = self.compute_gradients(x, y, sample_weight)  # forward, loss, backward: .grad filled
+        self.optimizer.apply(self.trainable_variables)              # w ← update(w, w.grad) for every w
         return self.compute_metrics(y, y_pred, loss)
 
-    def compute_gradients(self, x, y):
-        """Forward, loss and backward on a batch: leaves d loss / d w in every trainable
+    def compute_gradients(self, x, y, sample_weight=None):
+        """Forward, loss and backward on a batch (each sample's loss weighted by
+        ``sample_weight``, (B,), when given): leaves d loss / d w in every trainable
         variable's ``.grad``; returns ``(y_pred, loss)``. Inside ``fit``, when the engine splits
         batches over the cores (``self.data_parallel``), each replica of the model runs this
         same method on its share and the engine sums their gradients."""
         if self.data_parallel is not None:
-            return self.data_parallel.compute_gradients(x, y)
+            return self.data_parallel.compute_gradients(x, y, sample_weight)
         y_pred = self(x, training=True)              # 1. forward through the layers
-        loss, grad = self.compute_loss(y, y_pred)    # 2. the batch loss and its gradient:
+        loss, grad = self.compute_loss(y, y_pred, sample_weight)   # 2. the batch loss, its gradient:
         if self._loss_from_logits():                 # 3. backward through the layers, in reverse,
             self.backward_from_logits(grad)          #    from d loss / d logits (softmax shortcut)
         else:
@@ -398,14 +400,19 @@ class Sequential(Layer):
             x = layer.forward(x, training=training)
         return x
 
-    def compute_loss(self, y, y_pred):
+    def compute_loss(self, y, y_pred, sample_weight=None):
         """The batch loss and its gradient: ``(loss, grad)`` with ``grad = d loss / d y_pred``,
         or ``d loss / d logits`` of the output layer when the output is a softmax and the loss a
         crossentropy (Keras's TensorFlow backend computes it from the logits; then pass ``grad``
-        to :meth:`backward_from_logits`). loss: float32 (per-sample (B,) with ``reduction="none"``)."""
+        to :meth:`backward_from_logits`). loss: float32 (per-sample (B,) with ``reduction="none"``).
+        ``sample_weight`` (B,) multiplies each sample's loss and so its gradient; the mean is
+        still over the B samples (``Σ w·ℓ / B``, Keras's ``sum_over_batch_size``)."""
         logits = self.output_layer.logits if self._loss_from_logits() else None
         per_sample, grad = self.loss.per_sample(y, y_pred, logits=logits)
-        return self.loss.reduce(per_sample), grad * FLOATX(self.loss.gradient_scale(len(y)))
+        if sample_weight is not None:   # d (w·ℓ) / d y_pred = w · d ℓ / d y_pred
+            grad = grad * losses.broadcast_weights(sample_weight, per_sample.shape)[..., None]
+        loss = self.loss.reduce(per_sample, sample_weight)
+        return loss, grad * FLOATX(self.loss.gradient_scale(len(y)))
 
     def backward(self, grad):
         """Backward pass from ``grad`` = d loss / d y_pred (B, ...): each layer, last to first,
@@ -420,7 +427,9 @@ class Sequential(Layer):
         return _backward_through(self.layers[-2::-1], self.layers[-1].backward_from_logits(grad))
 
     def compute_metrics(self, y, y_pred, loss):
-        """Add the batch to the running loss and metrics; returns the logs (sorted by name)."""
+        """Add the batch to the running loss and metrics; returns the logs (sorted by name). As
+        in Keras, the running loss weighs each batch's (weighted) loss by its number of samples,
+        and the compiled metrics are unweighted (Keras weighs only its ``weighted_metrics``)."""
         self.loss_tracker.update_state(loss, weight=len(y))
         for metric in self.compiled_metrics:
             metric.update_state(y, y_pred)
@@ -449,10 +458,11 @@ class Sequential(Layer):
             metric.reset_state()
 
     def test_step(self, data):
-        """Loss and metrics on the batch ``data = (x, y)``, inference mode; returns the logs."""
-        x, y = data
+        """Loss and metrics on the batch ``data = (x, y)`` or ``(x, y, sample_weight)``,
+        inference mode; returns the logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         y_pred = self.predict_step(x)
-        loss, _ = self.compute_loss(y, y_pred)
+        loss, _ = self.compute_loss(y, y_pred, sample_weight)
         return self.compute_metrics(y, y_pred, loss)
 
     def predict_step(self, x):
@@ -464,7 +474,7 @@ class Sequential(Layer):
 
     # ------------------------------------------------------------------ loops
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
-            validation_split=0.0, validation_data=None, shuffle=True):
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None):
         """Train for ``epochs`` epochs of mini-batches, one :meth:`train_step` per batch; returns
         a :class:`History` whose ``history`` holds the per-epoch loss and metrics (``val_`` ones
         with validation data).
@@ -474,7 +484,14 @@ class Sequential(Layer):
         batch it yields, ``len(x)`` steps per epoch, no ``y`` or ``batch_size`` (Keras's error
         for ``y``; Keras silently ignores ``batch_size`` there), ``shuffle`` ignored (the dataset
         orders its own batches; Keras warns), no ``validation_split`` (as Keras).
-        ``validation_data`` is ``(x_val, y_val)`` or a ``Dataset``.
+        ``validation_data`` is ``(x_val, y_val)``, ``(x_val, y_val, sample_weight_val)`` or a ``Dataset``.
+
+        ``sample_weight`` (N,) weighs each sample's loss (``Σ w·ℓ / B`` per batch, as Keras);
+        ``class_weight`` ``{class: weight}`` gives each sample its class's weight (1.0 for a class
+        not named), as Keras's ``class_weight_to_sample_weights``; not both (Keras's error), and
+        neither with a ``Dataset``. ``validation_split`` splits the weights with the samples.
+        Departures: negative or non-finite weights, and ``class_weight`` keys that are no class,
+        are a ``ValueError`` (Keras trains on them, or ignores the key).
 
         ``validation_split`` takes the *last* samples, before any shuffling, as Keras does.
         Every argument is checked before anything changes: a refused call leaves an unbuilt
@@ -482,8 +499,7 @@ class Sequential(Layer):
         it comes (the model builds from the first), so a bad batch late in an epoch raises then.
         Departures from Keras: 0 samples to train on, or an empty ``validation_data``, is a
         ``ValueError`` (Keras warns "Your input ran out of data" and returns empty logs, leaving
-        the ``val_`` metrics out, so EarlyStopping only warns); and
-        ``validation_data=(x, y, sample_weight)`` is refused (scratch has no sample weights).
+        the ``val_`` metrics out, so EarlyStopping only warns).
         """
         self._require_compiled("fit")
         self._require_layers()
@@ -503,31 +519,41 @@ class Sequential(Layer):
                              f"Found incompatible type in the input: [{type(x)}]")
         if isinstance(validation_data, Dataset):
             _dataset_length(validation_data, "validation_data")
+        _check_weight_arguments(from_dataset, sample_weight, class_weight)
         if from_dataset:
             first_pass, x_first = self._first_dataset_pass(x, "x")
         else:
             x, y = self._check_data(x, y)
             data_checks.check_not_empty(x, "x", "train on")
             x_first = x
+            if sample_weight is not None:
+                sample_weight = data_checks.as_sample_weights(sample_weight, len(x))
         if validation_data is None and validation_split:
             at = data_checks.split_at(len(x), validation_split)
             x, x_val, y, y_val = x[:at], x[at:], y[:at], y[at:]
+            weights_val = None if sample_weight is None else sample_weight[at:]
+            sample_weight = None if sample_weight is None else sample_weight[:at]
         elif validation_data is not None and not isinstance(validation_data, Dataset):
-            x_val, y_val = data_checks.unpack_validation_data(validation_data)
+            x_val, y_val, weights_val = data_checks.unpack_validation_data(validation_data)
             x_val, y_val = self._check_data(x_val, y_val, (None,) + x_first.shape[1:], "validation_data[0]",
                                             "validation_data[1]")
             data_checks.check_not_empty(x_val, "validation_data", "validate on")
+            if weights_val is not None:
+                weights_val = data_checks.as_sample_weights(weights_val, len(x_val), "validation_data[2]")
+        if class_weight is not None:   # after the split, as Keras: the validation samples keep weight 1
+            sample_weight = data_checks.class_weights_to_sample_weights(
+                class_weight, y, self._output_shape_for((None,) + x.shape[1:])[-1])
         self._build_for(x_first)
 
         def training_batches(epoch):
             if from_dataset:
                 return first_pass if epoch == 0 else self._dataset_batches(x, "x")
-            return _batches(x, y, batch_size, shuffle)
+            return _batches(x, y, batch_size, shuffle, sample_weight)
 
         def validation_batches():
             if isinstance(validation_data, Dataset):
                 return self._dataset_batches(validation_data, "validation_data")
-            return _batches(x_val, y_val, batch_size, shuffle=False)
+            return _batches(x_val, y_val, batch_size, shuffle=False, sample_weight=weights_val)
 
         validate = validation_data is not None or validation_split
         if not from_dataset:
@@ -544,8 +570,8 @@ class Sequential(Layer):
                 callback_list.on_epoch_begin(epoch)
                 self.reset_metrics()
                 logs = {}
-                for step, (x_batch, y_batch) in enumerate(training_batches(epoch)):
-                    logs = self.train_step((x_batch, y_batch))
+                for step, batch in enumerate(training_batches(epoch)):
+                    logs = self.train_step(batch)   # (x, y) or (x, y, sample_weight)
                     callback_list.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
@@ -569,23 +595,23 @@ class Sequential(Layer):
         return result if set(logs) == set(result) else dict(logs)
 
     def _test_loop(self, batches, callback_list):
-        """One :meth:`test_step` per ``(x_batch, y_batch)`` of ``batches``; the final logs."""
+        """One :meth:`test_step` per ``(x_batch, y_batch[, sample_weight])`` of ``batches``; the final logs."""
         self.reset_metrics()
         callback_list.on_test_begin()
         logs = {}
-        for step, (x_batch, y_batch) in enumerate(batches):
-            logs = self.test_step((x_batch, y_batch))
+        for step, batch in enumerate(batches):
+            logs = self.test_step(batch)
             callback_list.on_test_batch_end(step, logs)
         logs = self._metrics_result_or(logs)
         callback_list.on_test_end(logs)
         return logs
 
-    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", return_dict=False):
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, return_dict=False):
         """Loss and metrics on ``(x, y)`` — or on a :class:`scratch.utils.Dataset` ``x`` of
         ``(x_batch, y_batch)`` batches (no ``y``, no ``batch_size``; see :meth:`fit`) — in
         inference mode: ``loss`` alone when there are no metrics, else ``[loss, metric1, …]`` (or
         a dict with ``return_dict=True``), as Keras. 0 samples is a ``ValueError`` (Keras warns
-        and returns ``[]``/``{}``)."""
+        and returns ``[]``/``{}``). ``sample_weight`` (N,) weighs the loss as in :meth:`fit`."""
         self._require_compiled("evaluate")
         self._require_layers()
         from_dataset = isinstance(x, Dataset)
@@ -593,12 +619,15 @@ class Sequential(Layer):
             steps = _check_dataset_call(x, y, batch_size)
         batch_size = data_checks.check_positive_int(32 if batch_size is None else batch_size, "batch_size")
         verbose = data_checks.check_verbose(verbose)
+        _check_weight_arguments(from_dataset, sample_weight, None)
         if from_dataset:
             batches, x_first = self._first_dataset_pass(x, "x")
         else:
             x, y = self._check_data(x, y)
             data_checks.check_not_empty(x, "x", "evaluate on")
-            batches, x_first = _batches(x, y, batch_size, shuffle=False), x
+            if sample_weight is not None:
+                sample_weight = data_checks.as_sample_weights(sample_weight, len(x))
+            batches, x_first = _batches(x, y, batch_size, shuffle=False, sample_weight=sample_weight), x
             steps = math.ceil(len(x) / batch_size)
         self._build_for(x_first)
         chain = [ProgbarLogger()] if verbose else []
@@ -707,14 +736,44 @@ def _backward_through(layers, grad):
     return grad
 
 
-def _batches(x, y, batch_size, shuffle):
+def _batches(x, y, batch_size, shuffle, sample_weight=None):
     """``(x_batch, y_batch)`` pairs of ``batch_size`` samples (the last one may be smaller), in a
     new random order when ``shuffle`` (from the kit's seeded generator); ``x_batch`` in float32,
-    cast here, one batch at a time (``x`` itself stays as the caller gave it)."""
+    cast here, one batch at a time (``x`` itself stays as the caller gave it). With
+    ``sample_weight``, triples ``(x_batch, y_batch, weight_batch)``."""
     order = rng().permutation(len(x)) if shuffle else None
     for start in range(0, len(x), batch_size):
         index = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
-        yield np.asarray(x[index], dtype=FLOATX), None if y is None else y[index]
+        batch = (np.asarray(x[index], dtype=FLOATX), None if y is None else y[index])
+        yield batch if sample_weight is None else batch + (sample_weight[index],)
+
+
+def unpack_x_y_sample_weight(data):
+    """``(x, y, sample_weight)`` from a batch ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``,
+    the missing ones None, as Keras's ``keras.utils.unpack_x_y_sample_weight``."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) in (1, 2, 3):
+        return data + (None,) * (3 - len(data))
+    raise ValueError("data: expected a batch x, (x,), (x, y) or (x, y, sample_weight), received a tuple of "
+                     f"{len(data)} elements")
+
+
+def _check_weight_arguments(from_dataset, sample_weight, class_weight):
+    """Keras's refusals: ``class_weight`` with ``sample_weight``, and either with a Dataset ``x``
+    (scratch's Datasets yield ``(x_batch, y_batch)``; Keras takes ``sample_weight`` in the
+    dataset's batches instead, and ``class_weight`` only there in scratch's departure)."""
+    if sample_weight is not None and class_weight is not None:
+        raise ValueError("You cannot `class_weight` and `sample_weight` at the same time. (class_weight and "
+                         "sample_weight: expected at most one of them)")
+    if from_dataset and sample_weight is not None:
+        raise ValueError("sample_weight: expected None when x is a scratch.utils.Dataset (Keras: sample "
+                         f"weights go in the dataset's batches), received {type(sample_weight).__name__}")
+    if from_dataset and class_weight is not None:
+        raise ValueError("class_weight: expected None when x is a scratch.utils.Dataset (not supported "
+                         f"there by scratch), received {type(class_weight).__name__}")
 
 
 def _dataset_length(dataset, argument):

@@ -165,14 +165,18 @@ class DataParallel:
                 layer.preset_random = None
         return False
 
-    def compute_gradients(self, x, y):
-        """``model.compute_gradients(x, y)`` split over the replicas: each runs it on its share,
-        and the whole batch's gradient lands in each model variable's ``.grad``.
-        Returns (y_pred (B, ...), the whole batch's loss)."""
+    def compute_gradients(self, x, y, sample_weight=None):
+        """``model.compute_gradients(x, y, sample_weight)`` split over the replicas: each runs it
+        on its share (of the weights too), and the whole batch's gradient lands in each model
+        variable's ``.grad``. Returns (y_pred (B, ...), the whole batch's loss).
+
+        With weights each replica's loss is ``Σ_share w·ℓ / share`` and its gradient is scaled
+        for the whole batch: the shares add up to ``Σ w·ℓ / B``, the weighted loss of one pass."""
         self.batch_size = len(x)
         shares = self._shares(len(x))
         self._preset_random_draws(len(x), shares)
-        results = self._map(lambda replica, share: replica.compute_gradients(x[share], y[share]), shares)
+        results = self._map(lambda replica, share: replica.compute_gradients(
+            x[share], y[share], None if sample_weight is None else sample_weight[share]), shares)
         for mirrors in zip(*self._variables[:len(shares)]):   # one model variable, as each replica sees it
             total = mirrors[0].grad
             for mirror in mirrors[1:]:
