@@ -12,6 +12,8 @@ class Variable:
         >>> v = Variable(np.zeros((3, 2)), name="kernel")
         >>> v.shape, v.value.dtype
         ((3, 2), dtype('float32'))
+        >>> v.numpy().sum()
+        np.float32(0.0)
     """
 
     def __init__(self, value, name="variable", trainable=True):
@@ -33,6 +35,11 @@ class Variable:
                 f"{self.path}: expected a value of shape {self.value.shape}, received shape {value.shape}"
             )
         self.value[...] = value
+
+    def numpy(self):
+        """A copy of the value as a NumPy array, as ``keras.Variable.numpy()`` gives
+        (``layer.weights[0].numpy()``)."""
+        return self.value.copy()
 
     def __repr__(self):
         return f"<Variable path={self.path} shape={self.shape}>"
