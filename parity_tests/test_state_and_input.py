@@ -136,7 +136,7 @@ def test_non_bool_flags_and_fractional_shapes():
     with pytest.raises(ValueError, match="28.5"):
         keras.Input((28.5,))
     assert_rejects(lambda: layers.Dense(3, use_bias="no"), TypeError, "use_bias", "'no'")
-    assert_rejects(lambda: layers.Dense(3, trainable="no"), TypeError, "trainable", "'no'")
+    assert_rejects(lambda: layers.Dense(3, trainable="no"), ValueError, "trainable", "'no'")
     assert_rejects(lambda: layers.Flatten(input_shape=(28.5,)), ValueError, "input_shape", "28.5")
 
 

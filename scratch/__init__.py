@@ -23,3 +23,28 @@ __all__ = [
     "Input", "Sequential", "Variable", "activations", "backend", "callbacks", "clear_session", "datasets",
     "initializers", "layers", "losses", "metrics", "models", "optimizers", "set_random_seed", "utils",
 ]
+
+_WHAT = "scratch is a from-scratch teaching kit with a Keras-shaped API, not Keras"
+_MISSING = {
+    "Model": "the functional API and model subclassing (Model with call) are not implemented; "
+             "use scratch.Sequential",
+    "saving": "use model.save(...) and scratch.models.load_model(...)",
+    "regularizers": "weight regularizers are not implemented",
+    "constraints": "weight constraints are not implemented",
+    "mixed_precision": "scratch computes in float32 only",
+    "applications": "pretrained applications are not implemented; build the model with scratch.Sequential",
+    "preprocessing": "use the preprocessing layers in scratch.layers (Rescaling, Random*)",
+}
+
+
+def _missing_feature(module, name, table, fallback):
+    """The ``AttributeError`` for a Keras name the kit leaves out (``hasattr`` still answers False)."""
+    advice = table.get(name) or fallback
+    return AttributeError(f"{module}.{name}: {_WHAT}; this Keras feature is not implemented"
+                          f"{'' if not advice else ' (' + advice + ')'}")
+
+
+def __getattr__(name):
+    if name.startswith("__"):
+        raise AttributeError(f"module 'scratch' has no attribute {name!r}")
+    raise _missing_feature("scratch", name, _MISSING, "see scratch.__all__ for what the kit provides")

@@ -24,7 +24,7 @@ F32 = np.float32
 
 def _check_hyper(name, value, low, high, inclusive_high=True):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name}: expected a number, received {value!r}")
+        raise ValueError(f"{name}: expected a number, received {value!r}")
     ok = low <= value <= high if inclusive_high else low <= value < high
     if not ok:
         interval = f"[{low}, {high}]" if inclusive_high else f"[{low}, {high})"
@@ -41,7 +41,10 @@ class Optimizer:
     # velocity_hats), as ``add_optimizer_variables(var_list, [names])`` does.
     slot_groups = ()
 
-    def __init__(self, learning_rate, name):
+    def __init__(self, learning_rate, name, **kwargs):
+        if kwargs:   # Keras: "Argument(s) not recognized", a ValueError
+            raise ValueError(f"kwargs: {type(self).__name__} expected none of {sorted(kwargs)} (scratch's "
+                             f"optimizers take only the arguments of their signature), received {kwargs!r}")
         self._learning_rate = F32(_check_hyper("learning_rate", learning_rate, 0.0, float("inf")))
         self.iterations = 0
         self.name = name
@@ -132,10 +135,10 @@ class SGD(Optimizer):
 
     slot_groups = (("momentum",),)
 
-    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD"):
+    def __init__(self, learning_rate=0.01, momentum=0.0, nesterov=False, name="SGD", **kwargs):
         self.momentum = _check_hyper("momentum", momentum, 0.0, 1.0)
         self.nesterov = bool(nesterov)
-        super().__init__(learning_rate, name)
+        super().__init__(learning_rate, name, **kwargs)
 
     def active_slot_names(self):
         return ("momentum",) if self.momentum != 0 else ()
@@ -165,12 +168,12 @@ class Adam(Optimizer):
 
     slot_groups = (("momentum", "velocity"), ("velocity_hat",))
 
-    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="adam"):
+    def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False, name="adam", **kwargs):
         self.beta_1 = _check_hyper("beta_1", beta_1, 0.0, 1.0, inclusive_high=False)
         self.beta_2 = _check_hyper("beta_2", beta_2, 0.0, 1.0, inclusive_high=False)
         self.epsilon = _check_hyper("epsilon", epsilon, 0.0, float("inf"))
         self.amsgrad = bool(amsgrad)
-        super().__init__(learning_rate, name)
+        super().__init__(learning_rate, name, **kwargs)
         self._alpha = None  # this step's α, computed once per apply_gradients (not per variable)
 
     def active_slot_names(self):
@@ -212,12 +215,12 @@ class RMSprop(Optimizer):
 
     slot_groups = (("velocity",), ("momentum",), ("average_gradient",))
 
-    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="rmsprop"):
+    def __init__(self, learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7, centered=False, name="rmsprop", **kwargs):
         self.rho = _check_hyper("rho", rho, 0.0, 1.0)
         self.momentum = _check_hyper("momentum", momentum, 0.0, 1.0)
         self.epsilon = _check_hyper("epsilon", epsilon, 0.0, float("inf"))
         self.centered = bool(centered)
-        super().__init__(learning_rate, name)
+        super().__init__(learning_rate, name, **kwargs)
 
     def active_slot_names(self):
         names = ("velocity",)
@@ -256,3 +259,19 @@ def get(identifier):
         return _OPTIMIZERS[identifier.lower()]()
     raise ValueError(f"optimizer: expected one of {sorted(_OPTIMIZERS)} or a scratch.optimizers.Optimizer, "
                      f"received {identifier!r}")
+
+_MISSING = {name: "" for name in ("Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "Lion", "Lamb",
+                                  "LossScaleOptimizer", "schedules")}
+_MISSING.update({
+    "AdamW": "use Adam; decoupled weight decay is not implemented",
+    "Nadam": "use Adam (nesterov momentum: SGD(nesterov=True))",
+    "schedules": "learning-rate schedules are not implemented; set optimizer.learning_rate between epochs",
+})
+
+
+def __getattr__(name):
+    from scratch import _missing_feature
+    if name.startswith("__"):
+        raise AttributeError(f"module 'scratch.optimizers' has no attribute {name!r}")
+    raise _missing_feature("scratch.optimizers", name, _MISSING,
+                           f"the optimizers implemented are {', '.join(sorted(c.__name__ for c in _OPTIMIZERS.values()))}")

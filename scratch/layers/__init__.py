@@ -19,3 +19,28 @@ __all__ = ["Activation", "Conv2D", "Dense", "Dropout", "Flatten", "Input", "Inpu
            "ReLU", "Rescaling", "Softmax"]
 __all__ += ["AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D"]
 __all__ += ["RandomContrast", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom"]
+
+_MISSING = {name: "" for name in (
+    "LSTM", "GRU", "SimpleRNN", "Bidirectional", "TimeDistributed", "Embedding", "Conv1D", "Conv3D",
+    "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D", "MaxPooling1D", "AveragePooling1D",
+    "GlobalAveragePooling1D", "MultiHeadAttention", "Attention", "Concatenate", "Add", "Multiply",
+    "Reshape", "Permute", "RepeatVector", "Lambda", "ZeroPadding2D", "UpSampling2D", "Cropping2D",
+    "SpatialDropout2D", "GaussianNoise", "LeakyReLU", "PReLU", "ELU", "TextVectorization", "Normalization",
+    "Resizing", "CenterCrop", "RandomCrop", "RandomBrightness")}
+_MISSING.update({
+    "BatchNormalization": "no normalization layer is implemented; Rescaling scales inputs",
+    "LayerNormalization": "no normalization layer is implemented; Rescaling scales inputs",
+    "GroupNormalization": "no normalization layer is implemented; Rescaling scales inputs",
+    "Reshape": "Flatten is the one reshaping layer",
+    "LeakyReLU": "use ReLU(negative_slope=...)",
+    "Conv1D": "Conv2D is the one convolution layer",
+    "Conv3D": "Conv2D is the one convolution layer",
+})
+
+
+def __getattr__(name):
+    from scratch import _missing_feature
+    if name.startswith("__"):
+        raise AttributeError(f"module 'scratch.layers' has no attribute {name!r}")
+    raise _missing_feature("scratch.layers", name, _MISSING,
+                          f"the layers implemented are {', '.join(sorted(__all__))}")

@@ -419,7 +419,7 @@ class RandomContrast(RandomImageLayer):
 # ----------------------------------------------------------------------------- argument checks
 def _check_seed(seed):
     if seed is not None and (isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral)):
-        raise TypeError(f"seed: expected None or a non-negative int, received {seed!r}")
+        raise ValueError(f"seed: expected None or a non-negative int, received {seed!r}")
     if seed is not None and seed < 0:
         raise ValueError(f"seed: expected None or a non-negative int, received {seed!r}")
 
@@ -432,7 +432,7 @@ def _check_choice(value, argument, choices):
 def _real(value, argument, expected):
     """``value`` as a float: a real, finite number (bools refused)."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{argument}: expected {expected}, received {value!r}")
+        raise ValueError(f"{argument}: expected {expected}, received {value!r}")
     if not math.isfinite(value):
         raise ValueError(f"{argument}: expected {expected}, received {value!r}")
     return float(value)
@@ -445,7 +445,7 @@ def _pair(factor, argument, expected):
             raise ValueError(f"{argument}: expected {expected}, received {factor!r} ({len(factor)} numbers)")
         return tuple(_real(v, argument, expected) for v in factor)
     if isinstance(factor, np.ndarray):
-        raise TypeError(f"{argument}: expected {expected}, received an array; pass a tuple (lower, upper)")
+        raise ValueError(f"{argument}: expected {expected}, received an array; pass a tuple (lower, upper)")
     return None
 
 

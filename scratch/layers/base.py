@@ -41,11 +41,17 @@ class Layer:
     built_at_init = False   # a layer without weights, ready on construction (see the module docstring)
     elementwise = False     # output shape = input shape: a call takes any input shape
 
-    def __init__(self, name=None, input_shape=None, trainable=True):
+    def __init__(self, name=None, input_shape=None, trainable=True, **kwargs):
+        # Keras raises ValueError for an unknown keyword, a non-string name, a non-bool trainable.
+        if kwargs:
+            raise ValueError(f"kwargs: {type(self).__name__} expected none of {sorted(kwargs)} (a layer takes "
+                             f"name, input_shape, trainable and its own arguments), received {kwargs!r}")
         if name is not None and (not isinstance(name, str) or not name):
-            raise TypeError(f"name: expected a non-empty string, received {name!r}")
+            raise ValueError(f"name: expected a non-empty string, received {name!r}")
         declared = None if input_shape is None else (None,) + _shape_tuple(input_shape, "input_shape")
-        trainable = check_flag(trainable, "trainable")
+        if not isinstance(trainable, (bool, np.bool_)):
+            raise ValueError(f"trainable: expected True or False, received {trainable!r}")
+        trainable = bool(trainable)
         self.name = name or naming.unique_name(naming.to_snake_case(type(self).__name__))
         self.declared_input_shape = declared
         self.trainable = trainable
@@ -215,11 +221,11 @@ def _shape_tuple(shape, argument):
     if isinstance(shape, (numbers.Number, np.generic)):
         shape = (shape,)
     if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
-        raise TypeError(f"{argument}: expected a tuple of positive ints, received {shape!r}")
+        raise ValueError(f"{argument}: expected a tuple of positive ints, received {shape!r}")
     shape = tuple(shape)
     for d in shape:
         if isinstance(d, (bool, np.bool_)) or not isinstance(d, numbers.Real):
-            raise TypeError(f"{argument}: expected a tuple of positive ints, received {shape!r}")
+            raise ValueError(f"{argument}: expected a tuple of positive ints, received {shape!r}")
         if not float(d).is_integer():
             raise ValueError(f"{argument}: expected a tuple of positive ints, received {shape!r} "
                              f"({d!r} is not a whole number)")
@@ -238,6 +244,8 @@ class Input:
     """
 
     def __init__(self, shape, name=None):
+        if name is not None and (not isinstance(name, str) or not name):
+            raise ValueError(f"name: expected a non-empty string, received {name!r}")
         self.shape = (None,) + _shape_tuple(shape, "shape")
         self.name = name or naming.unique_name("input_layer")
 

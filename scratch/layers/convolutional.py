@@ -9,8 +9,8 @@ import numbers
 from scratch import activations, backend, initializers
 from scratch.layers.base import Layer, check_flag
 from scratch.layers.input_checks import (as_float_input, check_data_format, check_image_input,
-                                         check_window_fits, output_length)
-from scratch.ops.padding import normalize_padding, normalize_tuple
+                                         check_window_fits, output_length, window_tuple)
+from scratch.ops.padding import normalize_padding
 
 
 class Conv2D(Layer):
@@ -41,13 +41,15 @@ class Conv2D(Layer):
                  dilation_rate=1, groups=1, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros", **kwargs):
         # Every check comes before Layer.__init__, so a refused layer consumes no name.
-        if isinstance(filters, bool) or not isinstance(filters, numbers.Integral):
+        if isinstance(filters, bool) or not isinstance(filters, numbers.Real):
             raise TypeError(f"filters: expected a positive int, received {filters!r}")
+        if not isinstance(filters, numbers.Integral):   # Keras: a float is a ValueError, a string a TypeError
+            raise ValueError(f"filters: expected a positive int, received {filters!r}")
         if filters <= 0:
             raise ValueError(f"filters: expected a positive int, received {filters!r}")
-        kernel_size = normalize_tuple(kernel_size, "kernel_size")
-        strides = normalize_tuple(strides, "strides")
-        dilation_rate = normalize_tuple(dilation_rate, "dilation_rate")
+        kernel_size = window_tuple(kernel_size, "kernel_size")
+        strides = window_tuple(strides, "strides")
+        dilation_rate = window_tuple(dilation_rate, "dilation_rate")
         if max(strides) > 1 and max(dilation_rate) > 1:
             raise ValueError(
                 f"strides: strides > 1 is not supported together with dilation_rate > 1 (Keras "

@@ -43,7 +43,7 @@ class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
                  bias_initializer="zeros", **kwargs):
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)):
-            raise TypeError(f"units: expected a positive int, received {units!r}")
+            raise ValueError(f"units: expected a positive int, received {units!r}")
         if units <= 0:
             raise ValueError(f"units: expected a positive int, received {units}")
         self.activation = activations.get(activation)

@@ -3,7 +3,7 @@ layers that cast their input (Dropout)."""
 import numpy as np
 
 from scratch import backend
-from scratch.ops.padding import conv_output_length
+from scratch.ops.padding import conv_output_length, normalize_tuple
 
 
 def as_float_input(x):
@@ -52,3 +52,12 @@ def check_data_format(data_format):
     if data_format not in (None, "channels_last"):
         raise ValueError(f"data_format: only channels_last is implemented, expected None or "
                          f"'channels_last', received {data_format!r}")
+
+
+def window_tuple(value, name):
+    """``normalize_tuple`` for a layer's constructor: a wrong type or length is a ``ValueError``,
+    as Keras's ``standardize_tuple`` raises (the ops keep ``TypeError`` for their own calls)."""
+    try:
+        return normalize_tuple(value, name)
+    except TypeError as error:
+        raise ValueError(str(error)) from None

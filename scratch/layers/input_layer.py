@@ -86,7 +86,7 @@ def _check_batch_size(batch_size):
     if batch_size is None:
         return None
     if isinstance(batch_size, (bool, np.bool_)) or not isinstance(batch_size, numbers.Integral):
-        raise TypeError(f"batch_size: expected None or a positive int, received {batch_size!r}")
+        raise ValueError(f"batch_size: expected None or a positive int, received {batch_size!r}")
     if batch_size <= 0:
         raise ValueError(f"batch_size: expected None or a positive int, received {batch_size!r}")
     return int(batch_size)

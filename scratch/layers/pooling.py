@@ -3,8 +3,8 @@ the image), ``GlobalMaxPooling2D`` and ``GlobalAveragePooling2D`` (one value per
 from scratch import backend
 from scratch.layers.base import Layer, check_flag
 from scratch.layers.input_checks import (as_float_input, check_data_format, check_image_input,
-                                         check_window_fits, output_length)
-from scratch.ops.padding import normalize_padding, normalize_tuple
+                                         check_window_fits, output_length, window_tuple)
+from scratch.ops.padding import normalize_padding
 
 
 class _Pooling2D(Layer):
@@ -14,8 +14,8 @@ class _Pooling2D(Layer):
 
     def __init__(self, pool_size=(2, 2), strides=None, padding="valid", data_format=None, **kwargs):
         # Every check comes before Layer.__init__, so a refused layer consumes no name.
-        pool_size = normalize_tuple(pool_size, "pool_size")
-        strides = pool_size if strides is None else normalize_tuple(strides, "strides")
+        pool_size = window_tuple(pool_size, "pool_size")
+        strides = pool_size if strides is None else window_tuple(strides, "strides")
         padding = normalize_padding(padding)
         check_data_format(data_format)
         super().__init__(**kwargs)

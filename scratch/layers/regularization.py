@@ -53,7 +53,7 @@ class Dropout(Layer):
             raise ValueError(f"rate: expected a float in [0, 1), received {rate!r}{note}")
         noise_shape = _check_noise_shape(noise_shape)
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-            raise TypeError(f"seed: expected None or a non-negative int, received {seed!r}")
+            raise ValueError(f"seed: expected None or a non-negative int, received {seed!r}")
         if seed is not None and seed < 0:
             raise ValueError(f"seed: expected None or a non-negative int, received {seed!r}")
         super().__init__(**kwargs)
@@ -123,13 +123,13 @@ def _check_noise_shape(noise_shape):
     if noise_shape is None:
         return None
     if isinstance(noise_shape, (str, bytes)) or not hasattr(noise_shape, "__iter__"):
-        raise TypeError(f"noise_shape: expected None or a tuple of ints/None, received {noise_shape!r}")
+        raise ValueError(f"noise_shape: expected None or a tuple of ints/None, received {noise_shape!r}")
     noise_shape = tuple(noise_shape)
     for d in noise_shape:
         if d is None:
             continue
         if isinstance(d, bool) or not isinstance(d, numbers.Integral):
-            raise TypeError(f"noise_shape: expected None or a tuple of ints/None, received {noise_shape!r}")
+            raise ValueError(f"noise_shape: expected None or a tuple of ints/None, received {noise_shape!r}")
         if d <= 0:
             raise ValueError(f"noise_shape: expected positive ints or None, received {noise_shape!r}")
     return tuple(None if d is None else int(d) for d in noise_shape)
