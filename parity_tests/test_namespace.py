@@ -563,3 +563,19 @@ def test_bad_input_names_the_argument(case, call, error, argument, received):
         call()
     message = str(info.value)
     assert message.startswith(f"{argument}:") and received in message and "expected" in message, message
+
+
+@pytest.mark.parametrize("make", [lambda m: m.layers.Dense(3), lambda m: m.layers.Conv2D(3, 1)], ids=["Dense", "Conv2D"])
+def test_an_activation_set_after_construction_is_used_as_keras_uses_it(make):
+    """``layer.activation = ...`` after the layer is made (a name, a function or None) changes
+    its output as in Keras; None means linear."""
+    x = np.random.default_rng(1).standard_normal((2, 4, 4, 2)).astype(np.float32)
+    ours, theirs = make(scratch), make(keras)
+    ours.build((None, 4, 4, 2))
+    theirs.build((None, 4, 4, 2))
+    theirs.set_weights(ours.get_weights())
+    for value, keras_value in ((scratch.activations.softmax, keras.activations.softmax), ("relu", keras.activations.relu),
+                               (None, None)):
+        ours.activation, theirs.activation = value, keras_value
+        np.testing.assert_allclose(ours(x), np.asarray(theirs(x)), atol=1e-6)
+    assert ours.activation is scratch.activations.linear

@@ -76,6 +76,15 @@ class Conv2D(Layer):
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
 
+    @property
+    def activation(self):
+        """The activation object; settable later, as in Keras (a name, an activation or None)."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, value):
+        self._activation = activations.get(value)
+
     # ------------------------------------------------------------------ building
     def validate_input_shape(self, input_shape):
         check_image_input(self.name, input_shape)

@@ -54,6 +54,15 @@ class Dense(Layer):
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
 
+    @property
+    def activation(self):
+        """The activation object; settable later, as in Keras (a name, an activation or None)."""
+        return self._activation
+
+    @activation.setter
+    def activation(self, value):
+        self._activation = activations.get(value)
+
     def validate_input_shape(self, input_shape):
         if len(input_shape) < 2:
             raise ValueError(f"{self.name}: expected an input of rank >= 2 (batch, features), received {input_shape}")
