@@ -222,3 +222,16 @@ def test_prediction_bars_legend_hides_no_bar_or_label(tmp_path, monkeypatch, pre
     plotting.plot_prediction_bars(probabilities, CLASS_NAMES, tmp_path / "bars.png",
                                   true_label=true_label, title="one prediction")
     assert seen["others"] and not any(seen["legend"].overlaps(box) for box in seen["others"])
+
+
+def test_the_prediction_key_counts_the_classes_there_are(tmp_path, monkeypatch):
+    """With 5 classes the caption says 0–4, not Fashion-MNIST's 0–9 (lesson 04 has 5)."""
+    from matplotlib.figure import Figure
+    titles = []
+    original = Figure.suptitle
+    monkeypatch.setattr(Figure, "suptitle", lambda fig, text, **kw: titles.append(text) or original(fig, text, **kw))
+    rng = np.random.default_rng(0)
+    probabilities = rng.dirichlet(np.ones(5), size=4).astype(np.float32)
+    plotting.plot_predictions(rng.random((4, 8, 8)), np.arange(4), probabilities,
+                              ["a", "b", "c", "d", "e"], str(tmp_path / "p.png"), rows=2, cols=2)
+    assert titles and "each class 0–4;" in titles[-1]

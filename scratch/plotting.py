@@ -198,7 +198,8 @@ def plot_predictions(images, labels, probabilities, class_names, path, rows=5, c
         bar_ax.set_xticks(range(len(class_names)))
         bar_ax.tick_params(axis="x", labelsize=8)
         bar_ax.set_yticks([])
-    key = "bars: probability of each class 0–9; red = predicted class, blue = true class"
+    key = (f"bars: probability of each class 0–{len(class_names) - 1}; red = predicted class, "
+           "blue = true class")
     fig.suptitle(f"{title}\n{key}" if title else key, fontsize=11)
     fig.tight_layout()
     return _save(fig, path)
