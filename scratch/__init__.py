@@ -38,13 +38,14 @@ _MISSING = {
 
 
 def _missing_feature(module, name, table, fallback):
-    """The ``AttributeError`` for a Keras name the kit leaves out (``hasattr`` still answers False)."""
+    """The ``AttributeError`` for a Keras name the kit leaves out (``hasattr`` still answers False);
+    Python's own plain one for a dunder name (``__path__``, ``__wrapped__``: probes, not users)."""
+    if name.startswith("__"):
+        return AttributeError(f"module {module!r} has no attribute {name!r}")
     advice = table.get(name) or fallback
     return AttributeError(f"{module}.{name}: {_WHAT}; this Keras feature is not implemented"
                           f"{'' if not advice else ' (' + advice + ')'}")
 
 
 def __getattr__(name):
-    if name.startswith("__"):
-        raise AttributeError(f"module 'scratch' has no attribute {name!r}")
     raise _missing_feature("scratch", name, _MISSING, "see scratch.__all__ for what the kit provides")

@@ -260,7 +260,7 @@ def get(identifier):
     raise ValueError(f"optimizer: expected one of {sorted(_OPTIMIZERS)} or a scratch.optimizers.Optimizer, "
                      f"received {identifier!r}")
 
-_MISSING = {name: "" for name in ("Adagrad", "Adadelta", "Adamax", "Nadam", "Ftrl", "Lion", "Lamb",
+_MISSING = {name: "" for name in ("Adagrad", "Adadelta", "Adamax", "Ftrl", "Lion", "Lamb",
                                   "LossScaleOptimizer", "schedules")}
 _MISSING.update({
     "AdamW": "use Adam; decoupled weight decay is not implemented",
@@ -271,7 +271,5 @@ _MISSING.update({
 
 def __getattr__(name):
     from scratch import _missing_feature
-    if name.startswith("__"):
-        raise AttributeError(f"module 'scratch.optimizers' has no attribute {name!r}")
     raise _missing_feature("scratch.optimizers", name, _MISSING,
                            f"the optimizers implemented are {', '.join(sorted(c.__name__ for c in _OPTIMIZERS.values()))}")

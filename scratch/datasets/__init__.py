@@ -12,8 +12,6 @@ __all__ = ["fashion_mnist"]
 
 def __getattr__(name):
     from scratch import _missing_feature
-    if name.startswith("__"):
-        raise AttributeError(f"module 'scratch.datasets' has no attribute {name!r}")
     raise _missing_feature("scratch.datasets", name, {},
                           "Keras's loaders download their data; the kit ships the Fashion-MNIST loader only: "
                           "scratch.datasets.fashion_mnist.load_data()")

@@ -21,11 +21,11 @@ __all__ += ["AveragePooling2D", "GlobalAveragePooling2D", "GlobalMaxPooling2D"]
 __all__ += ["RandomContrast", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom"]
 
 _MISSING = {name: "" for name in (
-    "LSTM", "GRU", "SimpleRNN", "Bidirectional", "TimeDistributed", "Embedding", "Conv1D", "Conv3D",
+    "LSTM", "GRU", "SimpleRNN", "Bidirectional", "TimeDistributed", "Embedding",
     "Conv2DTranspose", "SeparableConv2D", "DepthwiseConv2D", "MaxPooling1D", "AveragePooling1D",
     "GlobalAveragePooling1D", "MultiHeadAttention", "Attention", "Concatenate", "Add", "Multiply",
-    "Reshape", "Permute", "RepeatVector", "Lambda", "ZeroPadding2D", "UpSampling2D", "Cropping2D",
-    "SpatialDropout2D", "GaussianNoise", "LeakyReLU", "PReLU", "ELU", "TextVectorization", "Normalization",
+    "Permute", "RepeatVector", "Lambda", "ZeroPadding2D", "UpSampling2D", "Cropping2D",
+    "SpatialDropout2D", "GaussianNoise", "PReLU", "ELU", "TextVectorization", "Normalization",
     "Resizing", "CenterCrop", "RandomCrop", "RandomBrightness")}
 _MISSING.update({
     "BatchNormalization": "no normalization layer is implemented; Rescaling scales inputs",
@@ -40,7 +40,5 @@ _MISSING.update({
 
 def __getattr__(name):
     from scratch import _missing_feature
-    if name.startswith("__"):
-        raise AttributeError(f"module 'scratch.layers' has no attribute {name!r}")
     raise _missing_feature("scratch.layers", name, _MISSING,
                           f"the layers implemented are {', '.join(sorted(__all__))}")
