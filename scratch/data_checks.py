@@ -40,8 +40,8 @@ def as_inputs(x, input_shape, argument="x"):
     """
     if x is None:
         raise ValueError(f"{argument}: expected an array of inputs, received None")
-    array = _as_array(x, argument)
-    _check_real(array, argument, "an array of real numbers")
+    array = as_array(x, argument)
+    check_real(array, argument, "an array of real numbers")
     if array.ndim == 0:
         raise ValueError(f"{argument}: expected an array with a batch axis, received a scalar")
     if input_shape is not None and array.shape[1:] != tuple(input_shape[1:]):
@@ -56,7 +56,7 @@ def as_inputs(x, input_shape, argument="x"):
     return array
 
 
-def _as_array(x, argument):
+def as_array(x, argument):
     """``np.asarray(x)``, with a ragged list of samples reported by sample, naming ``argument``."""
     try:
         return np.asarray(x)
@@ -83,7 +83,8 @@ def _shape_or_none(sample):
         return None
 
 
-def _check_real(array, argument, expected):
+def check_real(array, argument, expected):
+    """``TypeError`` naming ``argument`` unless ``array`` holds real numbers (bool, int, float)."""
     if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
         raise TypeError(f"{argument}: expected {expected}, received dtype {array.dtype}")
     if np.iscomplexobj(array):
@@ -152,7 +153,7 @@ def as_sample_weights(sample_weight, n, argument="sample_weight"):
     """Float32 weights of shape ``(n,)``, one per sample (a ``(n, 1)`` column is squeezed), as
     Keras's samplewise ``sample_weight``. Keras refuses another length; scratch also refuses
     negative and non-finite weights (Keras takes them and trains on a NaN or sign-flipped loss)."""
-    weights = _as_array(sample_weight, argument)
+    weights = as_array(sample_weight, argument)
     if weights.ndim == 2 and weights.shape[1] == 1:
         weights = weights[:, 0]
     if weights.ndim != 1:
@@ -160,7 +161,7 @@ def as_sample_weights(sample_weight, n, argument="sample_weight"):
     if len(weights) != n:
         raise ValueError(f"{argument}: expected one weight per sample, {n} weights, received {len(weights)} "
                          f"(Keras: \"Data cardinality is ambiguous\")")
-    _check_real(weights, argument, "numeric weights")
+    check_real(weights, argument, "numeric weights")
     _check_float32_values(weights, argument, "weights")
     if (weights < 0).any():
         raise ValueError(f"{argument}: expected weights >= 0, received {float(weights[weights < 0][0])!r} "
@@ -214,14 +215,14 @@ def as_sparse_labels(y, num_classes, argument="y"):
     """Integer class indices in ``[0, num_classes)``, shape ``(N,)`` (a ``(N, 1)`` column is squeezed).
 
     The range is checked before the cast to int64, so a label of 1e20 is reported as 1e+20."""
-    labels = _as_array(y, argument)
+    labels = as_array(y, argument)
     if labels.ndim == 2 and labels.shape[1] == 1:
         labels = labels[:, 0]
     if labels.ndim not in (1,) and labels.ndim < 3:   # rank >= 3: one label per position
         raise ValueError(                            # (segmentation), checked by the loss
             f"{argument}: expected integer class labels of shape (N,) or (N, 1) for a sparse "
             f"crossentropy loss (or (N, H, W) per-position labels), received shape {labels.shape}")
-    _check_real(labels, argument, "integer class labels")
+    check_real(labels, argument, "integer class labels")
     if np.issubdtype(labels.dtype, np.floating):
         if not np.isfinite(labels).all():
             raise ValueError(f"{argument}: expected finite class labels, found non-finite labels (NaN or inf)")
@@ -247,12 +248,12 @@ def _label_text(label):
 
 def as_dense_targets(y, output_shape, argument="y"):
     """Float32 targets of the model's output shape ``(N, C)`` (one-hot for categorical crossentropy)."""
-    targets = _as_array(y, argument)
+    targets = as_array(y, argument)
     if targets.shape[1:] != tuple(output_shape[1:]):
         raise ValueError(
             f"{argument}: expected targets of shape {_batch_shape(output_shape)} (one-hot) for this "
             f"loss, received shape {targets.shape}")
-    _check_real(targets, argument, "numeric targets")
+    check_real(targets, argument, "numeric targets")
     _check_float32_values(targets, argument, "targets")
     return targets.astype(FLOATX)
 

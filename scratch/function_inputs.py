@@ -16,13 +16,10 @@ from scratch.backend import FLOATX
 
 
 def as_float_array(values, argument):
-    """``values`` as a float32 array; ``TypeError`` naming ``argument`` for what is not numbers."""
-    try:
-        array = np.asarray(values)
-    except ValueError as error:   # ragged nested lists
-        raise ValueError(f"{argument}: expected an array of numbers, received a ragged sequence ({error})") from None
-    if not (np.issubdtype(array.dtype, np.number) or array.dtype == np.bool_) or np.iscomplexobj(array):
-        raise TypeError(f"{argument}: expected an array of real numbers, received dtype {array.dtype}")
+    """``values`` as a float32 array; ``TypeError`` naming ``argument`` for what is not real
+    numbers, ``ValueError`` for a ragged list (the checks ``fit`` applies to its inputs)."""
+    array = data_checks.as_array(values, argument)
+    data_checks.check_real(array, argument, "an array of real numbers")
     return array.astype(FLOATX, copy=False)
 
 
