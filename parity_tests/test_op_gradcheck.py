@@ -340,6 +340,7 @@ OP_ARGS = {
     # image resizing: uint8 pixels, up in one axis and down in the other (the loaders' case)
     "resize_bilinear": lambda ops, r: (r.integers(0, 256, (2, 9, 14, 3)).astype(np.uint8), (13, 5)),
     "resize_nearest": lambda ops, r: (r.integers(0, 256, (2, 9, 14, 3)).astype(np.uint8), (13, 5)),
+    "resize_weighted": lambda ops, r: (r.integers(0, 256, (2, 9, 14, 3)).astype(np.uint8), (13, 5), "lanczos3"),
 }
 
 

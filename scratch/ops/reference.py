@@ -749,3 +749,127 @@ def resize_nearest(images, size):
     rows = _nearest_taps(images.shape[-3], out_h)
     cols = _nearest_taps(images.shape[-2], out_w)
     return images[..., rows, :, :][..., :, cols, :]
+
+
+# tf.image.resize's other methods are separable too: each output pixel is a weighted sum of input
+# pixels, one weight matrix per axis, out = Wy · I · Wxᵀ (per channel). Only the weights differ:
+#   "bicubic"  Keys' cubic convolution (a = −½) on 4 taps around s(i), the weights read from
+#              TensorFlow's 1024-entry table, taps outside the image dropped and the rest rescaled
+#              to sum 1 (ResizeBicubic, half-pixel centres);
+#   "area"     each output pixel averages the input cells its box [i·IN/OUT, (i+1)·IN/OUT)
+#              covers, a cell cut by the box counting for the part inside (ResizeArea);
+#   "lanczos3", "lanczos5", "gaussian", "mitchellcubic"
+#              a kernel k centred at c(i) = (i + ½)·IN/OUT, weight k(k_pos + ½ − c(i)) for every
+#              input pixel within its radius, normalised to sum 1 (ScaleAndTranslate, no
+#              antialiasing): Lanczos  r·sin(πx)·sin(πx/r)/(πx)² (r = 3 or 5), Gaussian
+#              exp(−x²/(2σ²)) with σ = ½ (radius 1.5), Mitchell–Netravali cubic with B = C = ⅓.
+KEYS_TABLE_SIZE = 1024
+
+
+def _keys_cubic_table(a=-0.5):
+    """TensorFlow's tabulated Keys cubic: row t (x = t/1024) holds the weight of the near tap at
+    distance x and of the far tap at distance 1 + x. (1025, 2) float32."""
+    x = np.arange(KEYS_TABLE_SIZE + 1, dtype=np.float32).astype(np.float64) / KEYS_TABLE_SIZE
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = ((a * (x + 1) - 5 * a) * (x + 1) + 8 * a) * (x + 1) - 4 * a
+    return np.stack([near, far], axis=1).astype(np.float32)
+
+
+def _bicubic_weights(in_size, out_size):
+    """(OUT, IN) float32: for output i, taps ⌊s⌋−1 … ⌊s⌋+2 around s = (i + ½)·scale − ½ with the
+    table's weights for δ = s − ⌊s⌋ (rounded to 1/1024); taps off the image weigh 0, the rest are
+    divided by their sum."""
+    table = _keys_cubic_table()
+    weights = np.zeros((out_size, in_size), np.float32)
+    s = (np.arange(out_size, dtype=np.float32) + np.float32(0.5)) * _resize_scale(in_size, out_size) \
+        - np.float32(0.5)
+    for i, position in enumerate(s):
+        start = int(np.floor(position))
+        t = int(np.rint((position - np.float32(start)) * np.float32(KEYS_TABLE_SIZE)))
+        taps = (table[t, 1], table[t, 0], table[KEYS_TABLE_SIZE - t, 0], table[KEYS_TABLE_SIZE - t, 1])
+        inside = [(start - 1 + k, w) for k, w in enumerate(taps) if 0 <= start - 1 + k < in_size]
+        total = np.float32(sum(w for _, w in inside))
+        for k, w in inside:
+            weights[i, k] += w / total
+    return weights
+
+
+def _area_weights(in_size, out_size):
+    """(OUT, IN) float32: the length of input cell k = [k, k+1) inside output i's box
+    [i·scale, (i+1)·scale), divided by the box length ``scale = IN/OUT``."""
+    scale = _resize_scale(in_size, out_size)
+    weights = np.zeros((out_size, in_size), np.float32)
+    for i in range(out_size):
+        low, high = np.float32(i) * scale, np.float32(i + 1) * scale
+        for k in range(int(np.floor(low)), int(np.ceil(high))):
+            overlap = min(np.float32(k + 1), high) - max(np.float32(k), low)
+            weights[i, min(k, in_size - 1)] += overlap / scale
+    return weights
+
+
+def _lanczos(radius):
+    def kernel(x):
+        x = np.abs(x)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = radius * np.sin(np.pi * x) * np.sin(np.pi * x / radius) / (np.pi * x) ** 2
+        return np.where(x > radius, 0.0, np.where(x <= 1e-3, 1.0, value))
+    return kernel, float(radius)
+
+
+def _gaussian(x, sigma=0.5, radius=1.5):
+    x = np.abs(x)
+    return np.where(x >= radius, 0.0, np.exp(-x * x / (2 * sigma * sigma)))
+
+
+def _mitchell_cubic(x):
+    x = np.abs(x)
+    far = (((-7 / 18) * x + 2) * x - 10 / 3) * x + 16 / 9
+    near = ((7 / 6) * x - 2) * x * x + 8 / 9
+    return np.where(x >= 2, 0.0, np.where(x >= 1, far, near))
+
+
+RESAMPLING_KERNELS = {"lanczos3": _lanczos(3), "lanczos5": _lanczos(5),
+                      "gaussian": (_gaussian, 1.5), "mitchellcubic": (_mitchell_cubic, 2.0)}
+
+
+def _kernel_weights(in_size, out_size, method):
+    """(OUT, IN) float32: kernel weights around the centre c = (i + ½)/scale, over the input
+    pixels k with ⌈c − r − ½⌉ ≤ k ≤ ⌊c + r − ½⌋ (clamped to the image), normalised to sum 1."""
+    kernel, radius = RESAMPLING_KERNELS[method]
+    inverse_scale = np.float32(1.0 / (np.float32(out_size) / np.float32(in_size)))
+    weights = np.zeros((out_size, in_size), np.float32)
+    for i in range(out_size):
+        centre = (np.float32(i) + np.float32(0.5)) * inverse_scale
+        first = min(max(int(np.ceil(centre - np.float32(radius) - np.float32(0.5))), 0), in_size - 1)
+        last = min(max(int(np.floor(centre + np.float32(radius) - np.float32(0.5))), 0), in_size - 1)
+        k = np.arange(first, last + 1)
+        w = kernel((k.astype(np.float32) + np.float32(0.5) - centre)).astype(np.float32)
+        weights[i, k] = w / np.float32(w.sum(dtype=np.float32))
+    return weights
+
+
+RESAMPLING_WEIGHTS = {"bicubic": _bicubic_weights, "area": _area_weights,
+                      **{name: (lambda n, m, name=name: _kernel_weights(n, m, name))
+                         for name in RESAMPLING_KERNELS}}
+
+
+def resize_weighted(images, size, method):
+    """``tf.image.resize(images, size, method)`` for method "bicubic", "area", "lanczos3",
+    "lanczos5", "gaussian" or "mitchellcubic" (no antialiasing):
+    ``out[…, i, j, c] = Σ_h Σ_w Wy[i, h]·Wx[j, w]·I[…, h, w, c]``, Wy and Wx the method's weight
+    matrices (see above). Results may leave the input's range (cubic and Lanczos overshoot),
+    as in TensorFlow. images: (H, W, C) or (B, H, W, C) -> (…, OH, OW, C) float32 (float64 for
+    float64 input).
+
+    >>> resize_weighted(np.array([[[0], [10], [20], [30]]], np.uint8), (1, 2), "area")[0, :, 0]
+    array([ 5., 25.], dtype=float32)
+    """
+    out_h, out_w = _check_resize_args(images, size, "resize_weighted")
+    if method not in RESAMPLING_WEIGHTS:
+        raise ValueError(f"resize_weighted: method must be one of {sorted(RESAMPLING_WEIGHTS)}, "
+                         f"received {method!r}")
+    dtype = np.float64 if images.dtype == np.float64 else np.float32
+    rows = RESAMPLING_WEIGHTS[method](images.shape[-3], out_h).astype(dtype)
+    cols = RESAMPLING_WEIGHTS[method](images.shape[-2], out_w).astype(dtype)
+    x = images.astype(dtype, copy=False)
+    return np.einsum("jw,...iwc->...ijc", cols, np.einsum("ih,...hwc->...iwc", rows, x))

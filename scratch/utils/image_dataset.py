@@ -9,13 +9,12 @@ and meaning.
 gives labels 0 for ``class_a`` and 1 for ``class_b``. For one ``seed`` each subset holds exactly the
 files Keras's holds, in the same unshuffled order with ``shuffle=False``; the pixels equal
 Keras's (decoding: :mod:`scratch.utils.image_decoding`, resizing: :mod:`scratch.utils.image_resizing`;
-JPEGs differ by a few levels, see there). What differs from Keras:
+JPEGs included). What differs from Keras:
 
 - the per-epoch shuffle (``shuffle=True``) has tf.data's meaning (a buffer of 8 batches) but not
   its random stream: the batches come in another order than Keras's;
-- ``interpolation`` is "bilinear" or "nearest" (Keras also has bicubic, area, lanczos3/5,
-  gaussian, mitchellcubic: refused with a ValueError); no ``pad_to_aspect_ratio``,
-  ``data_format`` (always channels_last) or ``format`` arguments;
+- ``data_format`` is always "channels_last" and ``format`` always "tf" (this kit's dataset
+  object, not a ``tf.data.Dataset``); other values are refused with a ValueError;
 - elements are always ``(images, labels)`` pairs, ``labels`` None with ``label_mode=None`` (Keras
   yields the images alone), as every :class:`scratch.utils.Dataset` does;
 - an unreadable file raises ValueError naming it (Keras: TensorFlow's InvalidArgumentError, when
@@ -69,7 +68,7 @@ class ImageDataset(Pipeline):
 
     def __init__(self, file_paths, labels, class_names, image_size, color_mode="rgb", batch_size=32,
                  interpolation="bilinear", crop_to_aspect_ratio=False, shuffle=False, seed=None,
-                 shuffle_buffer_size=1024):
+                 shuffle_buffer_size=1024, pad_to_aspect_ratio=False):
         self.file_paths = list(file_paths)
         self.labels = labels
         self.class_names = class_names
@@ -78,6 +77,7 @@ class ImageDataset(Pipeline):
         self.batch_size = batch_size
         self.interpolation = check_interpolation(interpolation)
         self.crop_to_aspect_ratio = bool(crop_to_aspect_ratio)
+        self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
         self.shuffles_each_epoch = bool(shuffle)
         self.shuffle_buffer_size = shuffle_buffer_size
         self._rng = np.random.default_rng(seed)
@@ -85,7 +85,8 @@ class ImageDataset(Pipeline):
     def load(self, index):
         """Sample ``index``: ``(image (height, width, channels), label or None)``."""
         image = load_image(self.file_paths[index], self.color_mode)
-        image = resize_image(image, self.image_size, self.interpolation, self.crop_to_aspect_ratio)
+        image = resize_image(image, self.image_size, self.interpolation, self.crop_to_aspect_ratio,
+                             self.pad_to_aspect_ratio)
         return image, (None if self.labels is None else self.labels[index])
 
     def __iter__(self):
@@ -160,7 +161,9 @@ def _check_arguments(labels, label_mode, class_names, color_mode, batch_size, im
 def image_dataset_from_directory(directory, labels="inferred", label_mode="int", class_names=None,
                                  color_mode="rgb", batch_size=32, image_size=(256, 256), shuffle=True,
                                  seed=None, validation_split=None, subset=None, interpolation="bilinear",
-                                 follow_links=False, crop_to_aspect_ratio=False, verbose=True):
+                                 follow_links=False, crop_to_aspect_ratio=False,
+                                 pad_to_aspect_ratio=False, data_format=None, format="tf",
+                                 verbose=True):
     """A dataset of the images in ``directory`` (``keras.utils.image_dataset_from_directory``).
 
     Args:
@@ -178,11 +181,15 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         seed: seed of the shuffles; required with ``validation_split`` and ``shuffle``.
         validation_split, subset: the fraction of files held out for validation, and which part
             to return: "training", "validation" or "both" (a ``(training, validation)`` pair).
-        interpolation: "bilinear" or "nearest" (``tf.image.resize``'s methods; Keras's others
-            are refused with a ValueError).
+        interpolation: ``tf.image.resize``'s method: "bilinear", "nearest", "bicubic", "area",
+            "lanczos3", "lanczos5", "gaussian" or "mitchellcubic".
         follow_links: walk into sub-folders that are symbolic links.
         crop_to_aspect_ratio: cut the largest centred window of ``image_size``'s aspect ratio
             before resizing, instead of stretching the image.
+        pad_to_aspect_ratio: resize the image to fit inside ``image_size`` without changing its
+            aspect ratio and pad the rest with black (zeros); not with ``crop_to_aspect_ratio``.
+        data_format: None or "channels_last" (images (…, height, width, channels)).
+        format: "tf", Keras's default (here: this kit's dataset object).
         verbose: print the "Found N files ..." line.
 
     Returns:
@@ -192,6 +199,15 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     image_size = _check_arguments(labels, label_mode, class_names, color_mode, batch_size,
                                   image_size, validation_split, subset, shuffle, seed)
     interpolation = check_interpolation(interpolation)
+    if crop_to_aspect_ratio and pad_to_aspect_ratio:
+        raise ValueError("crop_to_aspect_ratio and pad_to_aspect_ratio: only one of them can be "
+                         "True, received both True")
+    if data_format not in (None, "channels_last"):
+        raise ValueError(f'data_format: this kit keeps images channels-last; expected None or '
+                         f'"channels_last", received {data_format!r}')
+    if format != "tf":
+        raise ValueError(f'format: expected "tf" (this kit\'s dataset object stands in for '
+                         f'tf.data), received {format!r}')
     if labels is None or label_mode is None:
         labels, label_mode = None, None
         if class_names is not None:
@@ -225,7 +241,8 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
                              f"validation_split={validation_split!r}")
         return ImageDataset(paths, part, class_names, image_size, color_mode, batch_size,
                             interpolation, crop_to_aspect_ratio, shuffled, seed,
-                            shuffle_buffer_size=8 * batch_size if batch_size else 1024)
+                            shuffle_buffer_size=8 * batch_size if batch_size else 1024,
+                            pad_to_aspect_ratio=pad_to_aspect_ratio)
 
     if subset == "both":
         return make("training", shuffle), make("validation", False)

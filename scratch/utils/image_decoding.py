@@ -1,5 +1,5 @@
-"""Image files to pixel arrays, as Keras's loaders see them: Pillow decodes, and the colour
-conversions follow TensorFlow's ``tf.image.decode_image(contents, channels, expand_animations=False)``
+"""Image files to pixel arrays, as Keras's loaders see them: libjpeg-turbo (through the
+``simplejpeg`` package) decodes JPEGs, Pillow the other formats, and the colour conversions follow TensorFlow's ``tf.image.decode_image(contents, channels, expand_animations=False)``
 (which ``keras.utils.image_dataset_from_directory`` calls) wherever TensorFlow decodes the file.
 
 What TensorFlow does, measured against ``tf.image.decode_image`` (TF 2.21), and how it is matched:
@@ -10,10 +10,15 @@ What TensorFlow does, measured against ``tf.image.decode_image`` (TF 2.21), and 
   ``Y = (9797·R + 19234·G + 3737·B) >> 15`` (truncated; Pillow's own ``convert("L")`` rounds with
   other weights and differs by 1 on about half the pixels). A colour JPEG gives the luma channel
   its decoder reconstructs (Pillow's "draft" mode), as libjpeg does for TensorFlow.
-- JPEG: TensorFlow's default decode uses libjpeg's fast integer IDCT (``dct_method=""`` means
-  ``INTEGER_FAST``); Pillow uses the accurate one. Pillow's pixels equal TensorFlow's
-  ``decode_jpeg(..., dct_method="INTEGER_ACCURATE")`` exactly and differ from its default by a
-  few levels (up to ~10 of 255 at quality 95 on noisy pictures, about 1 on average).
+- JPEG: TensorFlow decodes with libjpeg-turbo, its default ``dct_method=""`` meaning the fast
+  integer IDCT (``JDCT_IFAST``, the scaled AAN algorithm of Arai, Agui and Nakajima) with fancy
+  (triangle-filter) chroma upsampling. ``simplejpeg.decode_jpeg(data, fastdct=True,
+  fastupsample=False)`` runs the same library with the same two settings: the same pixels, bit for
+  bit (baseline and progressive, 4:4:4, 4:2:2 and 4:2:0, colour and grey). Pillow would use the
+  accurate IDCT (TensorFlow's ``dct_method="INTEGER_ACCURATE"``), a few levels away (up to ~10 of
+  255 at quality 95 on noisy pictures); it decodes what ``simplejpeg`` refuses, and every JPEG
+  when ``simplejpeg`` is not installed. A CMYK JPEG (rare in datasets) is converted to RGB by
+  each library its own way: measured within 2 levels of TensorFlow's.
 
 Where TensorFlow refuses or misreads a file, this module decodes it all the same (departures):
 ``"grayscale"`` of a GIF or BMP and ``"rgba"`` of a JPEG or GIF (TensorFlow raises
@@ -31,6 +36,11 @@ import struct
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
+
+try:
+    import simplejpeg
+except ImportError:             # optional speed-and-parity path; Pillow decodes JPEGs without it
+    simplejpeg = None
 
 CHANNELS = {"grayscale": 1, "rgb": 3, "rgba": 4}
 # libpng's rgb-to-gray coefficients as TensorFlow sets them, in units of 1/32768.
@@ -66,6 +76,25 @@ def _decode(image, color_mode):
     return pixels
 
 
+JPEG_START = b"\xff\xd8\xff"        # start-of-image marker, then the first segment's marker
+JPEG_COLORSPACES = {"grayscale": "GRAY", "rgb": "RGB", "rgba": "RGBA"}
+
+
+def decode_jpeg_fast(data, color_mode):
+    """The JPEG bytes ``data`` as TensorFlow's default ``decode_jpeg`` gives them: (H, W, C) uint8
+    from libjpeg-turbo's fast integer IDCT with fancy upsampling; None when ``data`` is not a JPEG
+    or ``simplejpeg`` cannot decode it (the caller then decodes with Pillow, which also reports
+    damaged files)."""
+    if simplejpeg is None or not data.startswith(JPEG_START):
+        return None
+    try:
+        pixels = simplejpeg.decode_jpeg(data, colorspace=JPEG_COLORSPACES[color_mode],
+                                        fastdct=True, fastupsample=False)
+    except ValueError:          # unsupported or damaged: Pillow decides
+        return None
+    return pixels.reshape(pixels.shape[0], pixels.shape[1], -1)
+
+
 def load_image(path, color_mode="rgb"):
     """Decode the image file ``path`` (JPEG, PNG, BMP, GIF: its first frame) into a uint8 array
     of shape (H, W, C), C = 1, 3 or 4 for ``color_mode`` "grayscale", "rgb" or "rgba".
@@ -77,8 +106,12 @@ def load_image(path, color_mode="rgb"):
     if color_mode not in CHANNELS:
         raise ValueError(f"color_mode: expected one of {sorted(CHANNELS)}, received {color_mode!r}")
     try:
-        with Image.open(path) as image:
-            pixels = _decode(image, color_mode)
+        with open(path, "rb") as file:
+            data = file.read()
+        pixels = decode_jpeg_fast(data, color_mode)
+        if pixels is None:
+            with Image.open(path) as image:
+                pixels = _decode(image, color_mode)
     except (UnidentifiedImageError, OSError, EOFError, SyntaxError, ValueError,
             struct.error) as error:
         raise ValueError(f"could not decode the image file {str(path)!r} (expected a readable "

@@ -1,11 +1,12 @@
 """Bring a decoded image to the dataset's ``image_size``, as Keras's loader does: resize it whole
-(``tf.image.resize``), or with ``crop_to_aspect_ratio=True`` first cut the largest centred window
-of the target's aspect ratio (``keras.preprocessing.image.smart_resize``) and resize that.
+(``tf.image.resize``); or with ``crop_to_aspect_ratio=True`` first cut the largest centred window
+of the target's aspect ratio (``keras.preprocessing.image.smart_resize``) and resize that; or with
+``pad_to_aspect_ratio=True`` resize it to fit inside the target keeping its aspect ratio and pad
+the rest with zeros (``tf.image.resize_with_pad``).
 
-The resizing itself is the op ``resize_bilinear`` / ``resize_nearest`` of the active backend
-(:mod:`scratch.ops.reference` for the maths). Keras also offers "bicubic", "area", "lanczos3",
-"lanczos5", "gaussian" and "mitchellcubic"; this kit implements only the two methods above and
-refuses the others with a ValueError that lists what is supported.
+The resizing itself is an op of the active backend (:mod:`scratch.ops.reference` for the maths):
+``resize_bilinear``, ``resize_nearest``, or ``resize_weighted`` for Keras's other methods
+("bicubic", "area", "lanczos3", "lanczos5", "gaussian", "mitchellcubic").
 
 Example::
 
@@ -14,26 +15,24 @@ Example::
     (0, 100, 300, 300)
     >>> resize_image(image, (200, 200), crop_to_aspect_ratio=True).shape
     (200, 200, 3)
+    >>> pad_box(300, 500, (200, 200))                     # (top, left, height, width)
+    (40, 0, 120, 200)
 """
 import numpy as np
 
 from scratch import backend
 
-INTERPOLATIONS = ("bilinear", "nearest")
-KERAS_INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5",
-                        "gaussian", "mitchellcubic")
+INTERPOLATIONS = ("bilinear", "nearest", "bicubic", "area", "lanczos3", "lanczos5", "gaussian",
+                  "mitchellcubic")                   # Keras's list, all implemented
 
 
 def check_interpolation(interpolation):
-    """The lower-cased ``interpolation`` if this kit implements it; ValueError otherwise."""
+    """The lower-cased ``interpolation`` if it is one of Keras's methods; ValueError otherwise."""
     name = interpolation.lower() if isinstance(interpolation, str) else interpolation
-    if name in INTERPOLATIONS:
-        return name
-    if name in KERAS_INTERPOLATIONS:
-        raise ValueError(f"interpolation: {interpolation!r} is a Keras method this kit does not "
-                         f"implement; supported: {list(INTERPOLATIONS)}")
-    raise ValueError(f"interpolation: expected one of {list(INTERPOLATIONS)}, received "
-                     f"{interpolation!r}")
+    if name not in INTERPOLATIONS:
+        raise ValueError(f"interpolation: expected one of {list(INTERPOLATIONS)}, received "
+                         f"{interpolation!r}")
+    return name
 
 
 def center_crop_box(height, width, size):
@@ -54,15 +53,52 @@ def center_crop_box(height, width, size):
     return top, left, crop_height, crop_width
 
 
-def resize_image(image, size, interpolation="bilinear", crop_to_aspect_ratio=False):
+def pad_box(height, width, size):
+    """Where ``tf.image.resize_with_pad`` puts a ``height x width`` image inside ``size =
+    (target_height, target_width)``: ``(top, left, resized_height, resized_width)``.
+
+    ``ratio = max(W / tw, H / th)``, the image resized to ``(⌊H / ratio⌋, ⌊W / ratio⌋)`` and
+    placed at ``top = ⌊(th − H / ratio) / 2⌋``, ``left = ⌊(tw − W / ratio) / 2⌋`` (float32, as
+    TensorFlow computes them).
+    """
+    target_height, target_width = (np.float32(n) for n in size)
+    ratio = max(np.float32(width) / target_width, np.float32(height) / target_height)
+    new_height, new_width = np.float32(height) / ratio, np.float32(width) / ratio
+    top = max(0, int(np.floor((target_height - new_height) / np.float32(2))))
+    left = max(0, int(np.floor((target_width - new_width) / np.float32(2))))
+    return top, left, int(np.floor(new_height)), int(np.floor(new_width))
+
+
+def resize(image, size, interpolation="bilinear"):
+    """``tf.image.resize(image, size, interpolation)`` with the active backend's op."""
+    method = check_interpolation(interpolation)
+    if method == "bilinear":
+        return backend.ops.resize_bilinear(image, tuple(size))
+    if method == "nearest":
+        return backend.ops.resize_nearest(image, tuple(size))
+    return backend.ops.resize_weighted(image, tuple(size), method)
+
+
+def resize_image(image, size, interpolation="bilinear", crop_to_aspect_ratio=False,
+                 pad_to_aspect_ratio=False):
     """One decoded image (H, W, C) to ``size = (height, width)``: (height, width, C).
 
-    "bilinear" gives float32 (``tf.image.resize``'s dtype); "nearest" keeps the input dtype
-    (uint8 for decoded files, as Keras's datasets yield with ``interpolation="nearest"``).
+    "nearest" keeps the input dtype (uint8 for decoded files, as Keras's datasets yield with
+    ``interpolation="nearest"``); the other methods give float32 (``tf.image.resize``'s dtype).
     """
-    method = check_interpolation(interpolation)
+    if crop_to_aspect_ratio and pad_to_aspect_ratio:
+        raise ValueError("crop_to_aspect_ratio and pad_to_aspect_ratio: only one of them can be "
+                         "True, received both True")
     if crop_to_aspect_ratio:
         top, left, crop_height, crop_width = center_crop_box(image.shape[0], image.shape[1], size)
         image = image[top:top + crop_height, left:left + crop_width]
-    resize = backend.ops.resize_bilinear if method == "bilinear" else backend.ops.resize_nearest
-    return resize(image, tuple(size))
+    if not pad_to_aspect_ratio:
+        return resize(image, size, interpolation)
+    top, left, height, width = pad_box(image.shape[0], image.shape[1], size)
+    if height < 1 or width < 1:
+        raise ValueError(f"pad_to_aspect_ratio: a {image.shape[0]}x{image.shape[1]} image fitted "
+                         f"into {tuple(size)} would be {height}x{width} pixels; expected at least 1x1")
+    resized = resize(image, (height, width), interpolation)
+    padded = np.zeros((size[0], size[1], image.shape[2]), resized.dtype)
+    padded[top:top + height, left:left + width] = resized
+    return padded
