@@ -1,70 +1,61 @@
 """Worker: train one seed model on one stack in a fresh process and print one JSON line.
 
 A fresh process per stack keeps the comparison honest: each pays its own imports and start-up,
-neither warms the other's caches, and the peak resident memory (``ru_maxrss``) is its own.
+neither warms the other's caches, Keras gets the backend the stack names (it reads
+``KERAS_BACKEND`` once, on import), and the peak resident memory (``ru_maxrss``) is its own.
+After ``fit``, ``--inference-batch-sizes`` times ``predict`` and ``evaluate`` on the same images
+(each call twice: the first also pays tracing or compiling, the second is the figure).
 
-    python benchmarks/train_one.py --stack scratch --model mlp --epochs 3
+    python benchmarks/train_one.py --stack keras-jax --model mlp --epochs 3 --inference-batch-sizes 32
 """
 import argparse
 import json
 import os
 import resource
 import sys
-import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from keras_ref.seed_models import build  # noqa: E402
+from benchmarks import stacks  # noqa: E402
+
+
+def inference_seconds(model, x, y, batch_size):
+    """Seconds of ``predict`` and ``evaluate`` on (x, y) at ``batch_size``: each call twice,
+    ``[first, second]``."""
+    figures = {"predict": [], "evaluate": []}
+    for _ in range(2):
+        figures["predict"].append(stacks.timed(lambda: model.predict(x, batch_size=batch_size, verbose=0))[0])
+        figures["evaluate"].append(stacks.timed(lambda: model.evaluate(x, y, batch_size=batch_size, verbose=0))[0])
+    return figures
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--stack", choices=["scratch", "keras"], required=True)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stack", choices=stacks.STACKS, required=True)
     parser.add_argument("--model", choices=["mlp", "cnn"], required=True)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--samples", type=int, default=60000)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--width", type=int, default=128, help="the MLP's hidden units (seed: 128)")
+    parser.add_argument("--inference-batch-sizes", type=int, nargs="*", default=[],
+                        help="also time predict and evaluate at these batch sizes")
     args = parser.parse_args()
 
-    from scratch.datasets import fashion_mnist  # pure NumPy loader, used by both stacks
-    (x, y), _ = fashion_mnist.load_data()
-    x, y = x[:args.samples] / 255.0, y[:args.samples]
-    if args.model == "cnn":
-        x = x[..., None]
-    if args.stack == "keras":
-        import keras
-        callback_base = keras.callbacks.Callback
-        optimizer = keras.optimizers.Adam()
-    else:
-        import scratch
-        callback_base = scratch.callbacks.Callback
-        optimizer = scratch.optimizers.Adam()
-
-    class EpochTimer(callback_base):
-        def __init__(self):
-            super().__init__()
-            self.seconds = []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.perf_counter()
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.seconds.append(time.perf_counter() - self.start)
-
-    model = build(args.stack, args.model)
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    timer = EpochTimer()
+    load_before = os.getloadavg()[0]   # how busy the machine was (1-minute load average)
+    library, versions = stacks.load(args.stack)
+    x, y = stacks.load_data(args.model, args.samples)
+    model = stacks.build_model(library, args.model, args.width)
+    timer = stacks.epoch_timer(library)
     history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs, verbose=0, callbacks=[timer])
-    versions = {}
-    if args.stack == "keras":
-        import tensorflow as tf
-        versions = {"versions": {"tensorflow": tf.__version__, "keras": keras.__version__}}
-    print(json.dumps({**versions,
+    inference = {str(b): inference_seconds(model, x, y, b) for b in args.inference_batch_sizes}
+    print(json.dumps({
         "stack": args.stack, "model": args.model, "samples": len(x), "batch_size": args.batch_size,
-        "epoch_seconds": timer.seconds,
+        "width": args.width, "versions": versions, "epoch_seconds": timer.seconds,
+        "inference_seconds": inference,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "final_loss": history.history["loss"][-1], "final_accuracy": history.history["accuracy"][-1],
+        "load_average_before_after": [load_before, os.getloadavg()[0]],
+        "final_loss": float(history.history["loss"][-1]),
+        "final_accuracy": float(history.history["accuracy"][-1]),
     }))
 
 

@@ -18,8 +18,19 @@ from scratch.ops.padding import normalize_tuple as _pair
 from scratch.ops.reference import EPSILON  # noqa: F401  (same constant as the reference)
 
 # Matrix products: NumPy calls BLAS directly; nothing to gain from Numba.
-dense_forward = reference.dense_forward
 _SMALL_BATCH = 32
+
+
+def dense_forward(x, kernel, bias):
+    """Same as :func:`scratch.ops.reference.dense_forward`; the bias is added in place (one
+    temporary (B, U) array fewer, the same float sums)."""
+    y = x @ kernel
+    if bias is None:
+        return y
+    if getattr(bias, "dtype", None) != y.dtype:   # y + bias would promote: keep the reference's rule
+        return y + bias
+    y += bias
+    return y
 
 
 def dense_backward(grad_y, x, kernel, use_bias=True, compute_grad_x=True):
