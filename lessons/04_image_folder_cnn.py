@@ -62,6 +62,7 @@ import scratch
 from scratch import plotting
 from scratch.atomic import atomic_path
 from scratch.datasets import fashion_mnist
+from scratch.utils.image_decoding import load_image
 from scratch.utils.image_resizing import resize_image
 
 # The tutorial's settings.
@@ -436,12 +437,11 @@ def main():
     print(data["image_note"])
     # The tutorial: img = keras.utils.load_img(path, target_size=(img_height, img_width))
     #               img_array = keras.ops.expand_dims(keras.utils.img_to_array(img), 0)
-    # load_img resizes with Pillow's nearest-neighbour by default, not as the folder loader
-    # does. Here Pillow decodes the file and resize_image resizes it the loader's way
-    # (tf.image.resize, bilinear), so the model sees the picture as it saw its training
-    # pictures, and both stacks get this one array.
-    with Image.open(data["new_image"]) as picture:
-        img = np.asarray(picture.convert("RGB"))                  # uint8 (height, width, 3)
+    # load_img decodes with Pillow and resizes with its nearest-neighbour by default, not as the
+    # folder loader does. Here load_image decodes the file and resize_image resizes it the
+    # loader's way (TensorFlow's JPEG pixels, tf.image.resize bilinear), so the model sees the
+    # picture as it saw its training pictures, and both stacks get this one array.
+    img = load_image(data["new_image"], "rgb")                  # uint8 (height, width, 3)
     img_array = resize_image(img, (img_height, img_width))       # float32, 0..255
     img_array = np.expand_dims(img_array, 0)                     # a batch of one
     print(f"{os.path.basename(data['new_image'])}: {img.shape[1]}x{img.shape[0]} pixels, "

@@ -4,10 +4,15 @@ Layers never do array maths themselves: they call ``backend.ops.<name>``, where 
 module of the active backend:
 
 - ``"reference"``: :mod:`scratch.ops.reference`, plain readable NumPy (the maths to read);
-- ``"cpu"`` (default): :mod:`scratch.engine.cpu`, the fast path (NumPy + Numba kernels).
+- ``"cpu"`` (default): :mod:`scratch.engine.cpu`, the fast path (NumPy + Numba kernels);
+- ``"gpu"``: :mod:`scratch.engine.gpu.ops`, CUDA kernels written with Numba (``numba-cuda``:
+  ``pip install -e '.[gpu]'``); it needs an NVIDIA GPU, or Numba's CUDA simulator
+  (``NUMBA_ENABLE_CUDASIM=1``, for tests). ``numba.cuda`` is imported only when it is selected.
 
-Both modules have the same functions with the same signatures and cache keys, so tests can run
-them side by side and a reader can always read the reference for what an op computes.
+All three modules have the same functions with the same signatures and cache keys, so tests can
+run them side by side and a reader can always read the reference for what an op computes. The
+environment variable ``SCRATCH_BACKEND`` (``reference``, ``cpu`` or ``gpu``), read at import,
+picks the backend a script starts with.
 
 Example::
 
@@ -19,6 +24,7 @@ Example::
 It also holds ``clear_session`` (the automatic layer names start afresh), as ``keras.backend``.
 """
 import gc
+import os
 import random
 
 import numpy as np
@@ -26,28 +32,50 @@ import numpy as np
 from scratch import naming
 
 FLOATX = np.float32
-BACKENDS = ("reference", "cpu")
+BACKENDS = ("reference", "cpu")   # the backends that run on every machine (the suite runs each)
+OPTIONAL_BACKENDS = ("gpu",)      # needs an NVIDIA GPU, or Numba's CUDA simulator
 
 
 def _ops_module(name):
-    """The op module of backend ``name``."""
+    """The op module of backend ``name``; for ``"gpu"`` a ``RuntimeError`` saying what is missing
+    when there is no GPU (and no simulator) or no ``numba.cuda``."""
     if name == "reference":
         from scratch.ops import reference
         return reference
+    if name == "gpu":
+        try:
+            from scratch.engine.gpu import device
+        except Exception as error:   # ImportError without numba.cuda; a bad NUMBA_CUDA_DRIVER raises ValueError
+            raise RuntimeError(f"backend 'gpu': Numba's CUDA target cannot be loaded ({type(error).__name__}: "
+                               f"{error}); the gpu backend needs numba-cuda (pip install -e '.[gpu]') and a "
+                               "CUDA driver") from error
+        device.require_cuda()
+        from scratch.engine.gpu import ops as gpu_ops
+        return gpu_ops
     from scratch.engine import cpu
     return cpu
 
 
-_active_name = "cpu"
-ops = _ops_module("cpu")
+def _initial_backend():
+    """The backend named by the environment variable ``SCRATCH_BACKEND``, ``"cpu"`` when unset."""
+    name = os.environ.get("SCRATCH_BACKEND", "") or "cpu"
+    if name not in BACKENDS + OPTIONAL_BACKENDS:
+        raise ValueError(f"SCRATCH_BACKEND: expected one of {list(BACKENDS + OPTIONAL_BACKENDS)}, "
+                         f"received {name!r}")
+    return name
+
+
+_active_name = _initial_backend()
+ops = _ops_module(_active_name)
 _rng = np.random.default_rng()
 
 
 def set_backend(name):
-    """Select the op module every layer uses: ``"reference"`` or ``"cpu"``."""
+    """Select the op module every layer uses: ``"reference"``, ``"cpu"`` or ``"gpu"``. Nothing
+    changes when it fails (a bad name: ``ValueError``; no GPU for ``"gpu"``: ``RuntimeError``)."""
     global _active_name, ops
-    if name not in BACKENDS:
-        raise ValueError(f"backend: expected one of {list(BACKENDS)}, received {name!r}")
+    if name not in BACKENDS + OPTIONAL_BACKENDS:
+        raise ValueError(f"backend: expected one of {list(BACKENDS + OPTIONAL_BACKENDS)}, received {name!r}")
     ops = _ops_module(name)
     _active_name = name
 

@@ -46,6 +46,7 @@ import numpy as np
 from scratch import activations, data_checks, losses, metrics as metrics_module, naming, optimizers, weights_io
 from scratch.backend import FLOATX, rng
 from scratch.callbacks import CallbackList, History, ProgbarLogger
+from scratch.engine.batches import gather_rows
 from scratch.engine.data_parallel import DataParallel
 from scratch.engine.denormals import flush_denormals
 from scratch.layers.base import Input, Layer, check_weight_list
@@ -556,6 +557,12 @@ class Sequential(Layer):
             return _batches(x_val, y_val, batch_size, shuffle=False, sample_weight=weights_val)
 
         validate = validation_data is not None or validation_split
+        if not from_dataset and not isinstance(validation_data, Dataset):
+            # gpu backend: data, weights and sums stay on the device (scratch/engine/gpu/trainer.py)
+            history = _device_fit(self, x, y, (x_val, y_val, weights_val) if validate else None, batch_size,
+                                  epochs, shuffle, callbacks, verbose, sample_weight)
+            if history is not None:
+                return history
         if not from_dataset:
             steps = math.ceil(len(x) / batch_size)
         history = History()
@@ -743,9 +750,26 @@ def _batches(x, y, batch_size, shuffle, sample_weight=None):
     ``sample_weight``, triples ``(x_batch, y_batch, weight_batch)``."""
     order = rng().permutation(len(x)) if shuffle else None
     for start in range(0, len(x), batch_size):
-        index = slice(start, start + batch_size) if order is None else order[start:start + batch_size]
-        batch = (np.asarray(x[index], dtype=FLOATX), None if y is None else y[index])
+        if order is None:   # a slice is a view: the cast is the one pass
+            index = slice(start, start + batch_size)
+            x_batch = np.asarray(x[index], dtype=FLOATX)
+        else:               # the shuffled rows gathered and cast in one pass (same values)
+            index = order[start:start + batch_size]
+            x_batch = gather_rows(x, index)
+        batch = (x_batch, None if y is None else y[index])
         yield batch if sample_weight is None else batch + (sample_weight[index],)
+
+
+def _device_fit(model, *fit_arguments):
+    """On the gpu backend, ``fit`` on the device by :func:`scratch.engine.gpu.trainer.device_fit`
+    when it knows the model (the History), else None: ``fit``'s own loop runs. Imported here, so
+    that the other backends never load ``numba.cuda``."""
+    from scratch.backend import get_backend
+
+    if get_backend() != "gpu":
+        return None
+    from scratch.engine.gpu.trainer import device_fit
+    return device_fit(model, *fit_arguments)
 
 
 def unpack_x_y_sample_weight(data):
