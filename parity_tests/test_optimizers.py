@@ -7,6 +7,7 @@ from parity_tests.keras_available import keras
 from parity_tests.compare import assert_close
 from parity_tests.tolerances import OPTIMIZER_ATOL
 from scratch import backend, optimizers
+from scratch.engine import cpu
 from scratch.variable import Variable
 
 CASES = [
@@ -110,3 +111,23 @@ def test_fused_adam_kernel_equals_the_readable_update_bit_for_bit(amsgrad):
         trajectories[backend_name] = [v.value for v in variables]
     for a, b in zip(trajectories["cpu"], trajectories["reference"]):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("amsgrad", [False, True])
+def test_split_adam_update_equals_the_readable_update_bit_for_bit(amsgrad, monkeypatch):
+    """A variable above ADAM_SPLIT_MIN is updated in two halves on two threads: the same numbers
+    as the readable update (and the split really happens: the helper thread is made)."""
+    monkeypatch.setattr(cpu, "ADAM_SPLIT_MIN", 1000)
+    monkeypatch.setattr(cpu, "_adam_helper", None)
+    monkeypatch.setattr(cpu, "_cores", lambda: 2)
+    trajectories = {}
+    for backend_name in backend.BACKENDS:
+        backend.set_backend(backend_name)
+        rng = np.random.default_rng(5)
+        variable = Variable(rng.standard_normal((37, 61)).astype(np.float32))
+        opt = optimizers.Adam(learning_rate=0.01, amsgrad=amsgrad)
+        for _ in range(5):
+            opt.apply_gradients([(rng.standard_normal((37, 61)).astype(np.float32), variable)])
+        trajectories[backend_name] = variable.value
+    assert cpu._adam_helper is not None
+    np.testing.assert_array_equal(trajectories["cpu"], trajectories["reference"])
