@@ -347,13 +347,19 @@ def avgpool2d_backward(grad_out, cache):
     return device.returned(grad_x, on_device)
 
 
-def global_avgpool2d_forward(x):
-    """Same as :func:`scratch.ops.reference.global_avgpool2d_forward`. (B, H, W, C) -> (B, C)."""
+def _global_pool_forward(kernel, x):
+    """``out[n, c]`` = ``kernel``'s pooling of ``x[n, :, :, c]`` over the whole image: one launch,
+    one thread per output cell. x: (B, H, W, C) -> out: (B, C), on the device if ``x`` was."""
     on_device = device.is_device_array(x)
     x = device.to_device(x)
     out = device.empty((x.shape[0], x.shape[3]))
-    device.launch(pooling.global_avgpool_forward, out.size, x, out)
+    device.launch(kernel, out.size, x, out)
     return device.returned(out, on_device)
+
+
+def global_avgpool2d_forward(x):
+    """Same as :func:`scratch.ops.reference.global_avgpool2d_forward`. (B, H, W, C) -> (B, C)."""
+    return _global_pool_forward(pooling.global_avgpool_forward, x)
 
 
 def global_avgpool2d_backward(grad_out, x_shape):
@@ -366,11 +372,7 @@ def global_avgpool2d_backward(grad_out, x_shape):
 
 def global_maxpool2d_forward(x):
     """Same as :func:`scratch.ops.reference.global_maxpool2d_forward`. (B, H, W, C) -> (B, C)."""
-    on_device = device.is_device_array(x)
-    x = device.to_device(x)
-    out = device.empty((x.shape[0], x.shape[3]))
-    device.launch(pooling.global_maxpool_forward, out.size, x, out)
-    return device.returned(out, on_device)
+    return _global_pool_forward(pooling.global_maxpool_forward, x)
 
 
 def global_maxpool2d_backward(grad_out, x, out):

@@ -12,11 +12,24 @@ windows ``(i, j)`` and taps ``(a, b)`` that read input cell ``(y, x)``. The refe
 each row back (``+=`` onto overlapping fields); on a GPU many threads would then add onto the
 same cell at once (a race, or slow atomics). Here each thread *gathers* instead: it owns one
 input cell and walks the taps ``(a, b)``, keeping those where ``i = (y + top − a·dh) / sh`` and
-``j = (x + left − b·dw) / sw`` are whole numbers inside the output. No two threads write the
-same cell, and the sum is in a fixed order (deterministic).
+``j = (x + left − b·dw) / sw`` are whole numbers inside the output (:func:`_window_reading`, one
+axis at a time). No two threads write the same cell, and the sum is in a fixed order
+(deterministic). ``fused.conv_input_gradient`` walks the taps the same way.
 Shapes: x, grad_x: (B, H, W, C); cols: (B·OH·OW, kh·kw·C [+ 1]); grad_cols: (B·OH·OW, kh·kw·C).
 """
 from numba import cuda, float32
+
+
+@cuda.jit(device=True)
+def _window_reading(pixel, tap, pad, dilation, stride, out_size):
+    """Along one axis, the output position ``i`` whose window reads input cell ``pixel`` with tap
+    ``tap``: im2col reads ``pixel = i·stride + tap·dilation − pad``, so
+    ``i = (pixel + pad − tap·dilation) / stride`` when that is a whole number in ``[0, out_size)``;
+    ``-1`` when no window reads ``pixel`` with this tap (it falls in the padding or between strides)."""
+    i_stride = pixel + pad - tap * dilation        # = i·stride
+    if i_stride < 0 or i_stride % stride != 0 or i_stride // stride >= out_size:
+        return -1
+    return i_stride // stride
 
 
 @cuda.jit
@@ -56,14 +69,12 @@ def col2im(grad_cols, kh, kw, sh, sw, dh, dw, top, left, oh, ow, grad_x):
         n = rest // height
         acc = float32(0)
         for a in range(kh):
-            i_sh = y + top - a * dh            # = i·sh for the window that reads (y, x) with tap a
-            if i_sh < 0 or i_sh % sh != 0 or i_sh // sh >= oh:
+            i = _window_reading(y, a, top, dh, sh, oh)        # the window row that reads y with tap a
+            if i < 0:
                 continue
-            i = i_sh // sh
             for b in range(kw):
-                j_sw = xx + left - b * dw
-                if j_sw < 0 or j_sw % sw != 0 or j_sw // sw >= ow:
+                j = _window_reading(xx, b, left, dw, sw, ow)
+                if j < 0:
                     continue
-                j = j_sw // sw
                 acc += grad_cols[(n * oh + i) * ow + j, (a * kw + b) * channels + c]
         grad_x[n, y, xx, c] = acc

@@ -42,8 +42,20 @@ import math
 
 from numba import cuda, float32
 
-from scratch.engine.gpu.kernels.matmul import TILE
+from scratch.engine.gpu.kernels.convolution import _window_reading
+from scratch.engine.gpu.kernels.matmul import TILE, _multiply_tiles
 from scratch.engine.gpu.kernels.pooling import _unravel, _windows_holding
+from scratch.engine.gpu.kernels.softmax import _row_max
+
+
+@cuda.jit(device=True)
+def _dot(u, v):
+    """``Σ_k u[k]·v[k]``, summed in order of ``k`` from a float32 0: one cell of a product, the row
+    and column handed in as views (``x[i]``, ``w[:D, j]``). u, v: (K,)."""
+    acc = float32(0)
+    for k in range(u.shape[0]):
+        acc += u[k] * v[k]
+    return acc
 
 
 @cuda.jit(device=True)
@@ -91,10 +103,7 @@ def dense_forward(x, w, y, relu, keep, scale, dropout):
     inner = x.shape[1]
     for cell in range(cuda.grid(1), rows * units, cuda.gridsize(1)):
         i, j = cell // units, cell % units
-        acc = float32(0)
-        for k in range(inner):
-            acc += x[i, k] * w[k, j]
-        acc += w[inner, j]
+        acc = _dot(x[i], w[:inner, j]) + w[inner, j]
         y[i, j] = _activate(acc, relu, keep[i, j] if dropout else False, scale, dropout)
 
 
@@ -115,10 +124,7 @@ def dense_forward_tiled(x, w, y, relu, keep, scale, dropout):
         tile_x[ty, tx] = x[i, k] if i < rows and k < inner else float32(0)
         k = t * TILE + ty
         tile_w[ty, tx] = w[k, j] if k < inner and j < units else float32(0)
-        cuda.syncthreads()
-        for kk in range(TILE):
-            acc += tile_x[ty, kk] * tile_w[kk, tx]
-        cuda.syncthreads()
+        acc = _multiply_tiles(acc, tile_x, tile_w)
     if i < rows and j < units:
         y[i, j] = _activate(acc + w[inner, j], relu, keep[i, j] if dropout else False, scale, dropout)
 
@@ -131,10 +137,7 @@ def softmax_crossentropy(logits, labels, scale, grad, sums, with_gradient):
     sums: (2,), added to atomically (every sample's thread adds its own)."""
     batch, classes = logits.shape
     for b in range(cuda.grid(1), batch, cuda.gridsize(1)):
-        row_max = logits[b, 0]
-        for j in range(1, classes):
-            if logits[b, j] > row_max:
-                row_max = logits[b, j]
+        row_max = _row_max(logits[b])
         total = float32(0)
         for j in range(classes):
             total += math.exp(logits[b, j] - row_max)
@@ -185,10 +188,7 @@ def dense_weight_gradient_tiled(x, grad_z, grad_w):
             tile_x[ty, tx] = float32(0)
         i = t * TILE + ty
         tile_g[ty, tx] = grad_z[i, j] if i < batch and j < units else float32(0)
-        cuda.syncthreads()
-        for ii in range(TILE):
-            acc += tile_x[ty, ii] * tile_g[ii, tx]
-        cuda.syncthreads()
+        acc = _multiply_tiles(acc, tile_x, tile_g)
     if k < rows_w and j < units:
         grad_w[k, j] = acc
 
@@ -224,12 +224,9 @@ def dense_input_gradient(grad_z, w, y_below, keep, scale, relu, dropout, grad_be
     """``grad_below = dz @ w[:D]ᵀ`` taken back through the block below (:func:`_back_through`).
     grad_z: (B, U), w: (D + 1, U), y_below, grad_below: (B, D); keep: (B, D) or (1, 1)."""
     batch, inner = grad_below.shape
-    units = grad_z.shape[1]
     for cell in range(cuda.grid(1), batch * inner, cuda.gridsize(1)):
         i, k = cell // inner, cell % inner
-        acc = float32(0)
-        for j in range(units):
-            acc += grad_z[i, j] * w[k, j]
+        acc = _dot(grad_z[i], w[k])                # (dz @ w[:D]ᵀ)[i, k]: row k of w is column k of w[:D]ᵀ
         grad_below[i, k] = _back_through(acc, y_below[i, k], keep[i, k] if dropout else False, scale,
                                          relu, dropout)
 
@@ -240,7 +237,8 @@ def conv_input_gradient(grad_z, w, kh, kw, sh, sw, dh, dw, top, left, y_below, k
     """Conv2D's ``dx = col2im(dz @ w[:D]ᵀ)`` in one pass, then back through the block below:
     ``dx[n, y, x, c] = Σ_{a, b} Σ_f dz[n, i, j, f] · w[(a·kw + b)·C + c, f]`` over the taps whose
     window ``(i, j) = ((y + top − a·dh) / sh, (x + left − b·dw) / sw)`` is whole and inside the
-    output (``kernels/convolution.py``'s col2im, with the product done in place).
+    output (``convolution._window_reading``; ``kernels/convolution.py``'s col2im, with the product
+    done in place).
     grad_z: (B, OH, OW, F); w: (kh·kw·C + 1, F); grad_below: (B, H, W, C); y_below, keep: (B, H·W·C)."""
     batch, height, width, channels = grad_below.shape
     _, oh, ow, filters = grad_z.shape
@@ -249,15 +247,13 @@ def conv_input_gradient(grad_z, w, kh, kw, sh, sw, dh, dw, top, left, y_below, k
         n, y, xx, c = _unravel(cell, grad_below.shape)
         acc = float32(0)
         for a in range(kh):
-            i_sh = y + top - a * dh                # = i·sh for the window that reads (y, x) with tap a
-            if i_sh < 0 or i_sh % sh != 0 or i_sh // sh >= oh:
+            i = _window_reading(y, a, top, dh, sh, oh)        # the window row that reads y with tap a
+            if i < 0:
                 continue
-            i = i_sh // sh
             for b in range(kw):
-                j_sw = xx + left - b * dw
-                if j_sw < 0 or j_sw % sw != 0 or j_sw // sw >= ow:
+                j = _window_reading(xx, b, left, dw, sw, ow)
+                if j < 0:
                     continue
-                j = j_sw // sw
                 row = (a * kw + b) * channels + c
                 for f in range(filters):
                     acc += grad_z[n, i, j, f] * w[row, f]

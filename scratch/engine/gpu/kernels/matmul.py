@@ -43,6 +43,21 @@ from numba import cuda, float32
 TILE = 16   # 16 x 16 = 256 threads per block, two 1 KiB float32 tiles of shared memory
 
 
+@cuda.jit(device=True)
+def _multiply_tiles(acc, tile_a, tile_b):
+    """One step of a tiled product, for the thread at ``(ty, tx)`` of its block:
+    ``acc + Σ_{kk<TILE} tile_a[ty, kk] · tile_b[kk, tx]``, added to ``acc`` one term at a time.
+    It first waits until every thread of the block has copied its value into both shared
+    tiles, and after reading waits again, so no thread overwrites a tile another still reads.
+    Every thread of the block must call it (a barrier). tile_a, tile_b: (TILE, TILE) shared."""
+    tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
+    cuda.syncthreads()                     # both tiles complete before anyone reads them
+    for kk in range(TILE):
+        acc += tile_a[ty, kk] * tile_b[kk, tx]
+    cuda.syncthreads()                     # everyone done reading before the next load
+    return acc
+
+
 @cuda.jit
 def matmul_simple(a, b, bias, out, inner, transpose_a, transpose_b, has_bias):
     """One thread per output cell (grid-stride over the M·N cells). Shapes: module docstring."""
@@ -59,7 +74,8 @@ def matmul_simple(a, b, bias, out, inner, transpose_a, transpose_b, has_bias):
 
 @cuda.jit
 def matmul_tiled(a, b, bias, out, inner, transpose_a, transpose_b, has_bias):
-    """Shared-memory tiled product (the module docstring draws it). Block (TILE, TILE)."""
+    """Shared-memory tiled product (the module docstring draws it): each step loads one tile of
+    ``A`` and one of ``B``, then :func:`_multiply_tiles`. Block (TILE, TILE)."""
     tile_a = cuda.shared.array((TILE, TILE), float32)
     tile_b = cuda.shared.array((TILE, TILE), float32)
     tx, ty = cuda.threadIdx.x, cuda.threadIdx.y
@@ -78,9 +94,6 @@ def matmul_tiled(a, b, bias, out, inner, transpose_a, transpose_b, has_bias):
             tile_b[ty, tx] = b[j, k] if transpose_b else b[k, j]
         else:
             tile_b[ty, tx] = 0
-        cuda.syncthreads()                 # both tiles complete before anyone reads them
-        for kk in range(TILE):
-            acc += tile_a[ty, kk] * tile_b[kk, tx]
-        cuda.syncthreads()                 # everyone done reading before the next load
+        acc = _multiply_tiles(acc, tile_a, tile_b)
     if i < rows and j < cols:
         out[i, j] = acc + bias[j] if has_bias else acc

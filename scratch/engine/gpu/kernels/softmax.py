@@ -9,8 +9,9 @@ formulas there; the comments here only map them onto the loops).
 Softmax works along any axis: the ops view a C-contiguous array as ``(outer, n, inner)`` with
 the softmax axis in the middle, and thread ``r`` takes the row ``(r // inner, :, r % inner)``.
 
-Maxima are written as ``if v > m: m = v`` (in every kernel here): Numba 0.68's built-in CUDA
-target refuses Python's ``max(a, b)`` inside a kernel.
+Every row's maximum (subtracted before ``exp``, so no exponential overflows) is :func:`_row_max`,
+written as ``if v > m: m = v``: Numba 0.68's built-in CUDA target refuses Python's ``max(a, b)``
+inside a kernel. A kernel hands it one row as a view (``z[o, :, q]``, ``logits[b]``): no copy.
 """
 import math
 
@@ -27,16 +28,23 @@ def _clip(v, low, high):
     return v
 
 
+@cuda.jit(device=True)
+def _row_max(row):
+    """``max_j row[j]``: the largest score of one row. row: (n,), n ≥ 1 (a view into a kernel's array)."""
+    best = row[0]
+    for j in range(1, row.shape[0]):
+        if row[j] > best:
+            best = row[j]
+    return best
+
+
 @cuda.jit
 def softmax_forward(z, p):
     """``p = exp(z − max z) / Σ exp(z − max z)`` along axis 1. z, p: (outer, n, inner)."""
     outer, n, inner = z.shape
     for r in range(cuda.grid(1), outer * inner, cuda.gridsize(1)):
         o, q = r // inner, r % inner
-        row_max = z[o, 0, q]
-        for j in range(1, n):
-            if z[o, j, q] > row_max:
-                row_max = z[o, j, q]
+        row_max = _row_max(z[o, :, q])
         total = float32(0)
         for j in range(n):
             p[o, j, q] = math.exp(z[o, j, q] - row_max)
@@ -64,10 +72,7 @@ def sparse_crossentropy_from_logits(logits, labels, loss, grad):
     logits, grad: (B, C); labels: (B,) int; loss: (B,)."""
     batch, classes = logits.shape
     for b in range(cuda.grid(1), batch, cuda.gridsize(1)):
-        row_max = logits[b, 0]
-        for j in range(1, classes):
-            if logits[b, j] > row_max:
-                row_max = logits[b, j]
+        row_max = _row_max(logits[b])
         total = float32(0)
         for j in range(classes):
             grad[b, j] = math.exp(logits[b, j] - row_max)
@@ -104,10 +109,7 @@ def categorical_crossentropy_from_logits(logits, targets, loss, grad):
     """``ℓ = −Σ_j Y_j (z_j − logsumexp(z))``, ``dz = softmax(z)·Σ_j Y_j − Y``. (B, C) each; loss (B,)."""
     batch, classes = logits.shape
     for b in range(cuda.grid(1), batch, cuda.gridsize(1)):
-        row_max = logits[b, 0]
-        for j in range(1, classes):
-            if logits[b, j] > row_max:
-                row_max = logits[b, j]
+        row_max = _row_max(logits[b])
         total = float32(0)
         target_sum = float32(0)
         for j in range(classes):
