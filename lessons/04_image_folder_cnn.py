@@ -578,24 +578,16 @@ def evaluate_run(model, history, timer, train_ds, test_ds):
     record = history.history
     gaps = 100 * (np.asarray(record["accuracy"]) - np.asarray(record["val_accuracy"]))
     _, train_accuracy = model.evaluate(train_ds, verbose=0)
-    numbers = {
-        "epochs": len(record["loss"]),
-        "train_loss": float(record["loss"][-1]),
-        "train_accuracy": float(record["accuracy"][-1]),
-        "val_loss": float(record["val_loss"][-1]),
-        "val_accuracy": float(record["val_accuracy"][-1]),
+    numbers = common.run_numbers(history, timer.seconds)
+    numbers.update({
         "train_val_gap_points": float(np.mean(gaps[-GAP_EPOCHS:])),
         "final_train_val_gap_points": float(gaps[-1]),
         "train_accuracy_evaluated": float(train_accuracy),
         "test_loss": None,
         "test_accuracy": None,
-        "seconds_per_epoch": float(np.mean(timer.seconds)),
-        # The median leaves out the first epoch's decoding and compiling.
-        "median_seconds_per_epoch": float(np.median(timer.seconds)),
-        "epoch_seconds": [round(float(s), 3) for s in timer.seconds],
         "history": {key: [round(float(v), 5) for v in record[key]]
                     for key in ("loss", "accuracy", "val_loss", "val_accuracy")},
-    }
+    })
     if test_ds is not None:
         test_loss, test_accuracy = model.evaluate(test_ds, verbose=0)
         numbers.update(test_loss=float(test_loss), test_accuracy=float(test_accuracy))

@@ -217,6 +217,24 @@ def _plural(count, noun):
 
 
 # ---------------------------------------------------------------------------- results
+def run_numbers(history, epoch_seconds):
+    """A run's History as results.json keeps it: the epoch count, the last epoch's loss and
+    accuracy (training and validation), and the epoch times (mean, median, each)."""
+    record = history.history
+    return {
+        "epochs": len(record["loss"]),
+        "train_loss": float(record["loss"][-1]),
+        "train_accuracy": float(record["accuracy"][-1]),
+        "val_loss": float(record["val_loss"][-1]),
+        "val_accuracy": float(record["val_accuracy"][-1]),
+        "seconds_per_epoch": float(np.mean(epoch_seconds)),
+        # The median ignores the first epoch's compiling (and decoding) and any epoch slowed by
+        # other work.
+        "median_seconds_per_epoch": float(np.median(epoch_seconds)),
+        "epoch_seconds": [round(float(s), 3) for s in epoch_seconds],
+    }
+
+
 class Results:
     """The numbers of one run for each stack: the comparison table, the comparison plots and
     ``results.json``.
@@ -254,20 +272,8 @@ class Results:
         and its test-set ``predict``. With EarlyStopping (lesson 03) also the best epoch, the
         checkpoint file and ``restored_val``, the (loss, accuracy) of the restored weights on the
         validation set."""
-        record = history.history
-        numbers = {
-            "epochs": len(record["loss"]),
-            "train_loss": float(record["loss"][-1]),
-            "train_accuracy": float(record["accuracy"][-1]),
-            "val_loss": float(record["val_loss"][-1]),
-            "val_accuracy": float(record["val_accuracy"][-1]),
-            "test_loss": float(test_loss),
-            "test_accuracy": float(test_accuracy),
-            "seconds_per_epoch": float(np.mean(epoch_seconds)),
-            # The median ignores the first epoch's compilation and any epoch slowed by other work.
-            "median_seconds_per_epoch": float(np.median(epoch_seconds)),
-            "epoch_seconds": [round(float(s), 3) for s in epoch_seconds],
-        }
+        numbers = run_numbers(history, epoch_seconds)
+        numbers.update(test_loss=float(test_loss), test_accuracy=float(test_accuracy))
         if early_stopping is not None:
             numbers.update({
                 "best_epoch": early_stopping.best_epoch + 1,     # 1-based, as the progress bar

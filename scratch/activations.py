@@ -156,3 +156,14 @@ def get(identifier):
             f"received {identifier!r}"
         )
     raise ValueError(f"activation: expected one of {list(NAMES)} or None, received {identifier!r}")
+
+
+def layer_attribute():
+    """The ``activation`` attribute of a layer (Dense, Conv2D): reads the activation object, and
+    takes a name, an activation or None when set — at construction or later, as in Keras."""
+    def read(layer):
+        return layer._activation
+
+    def write(layer, value):
+        layer._activation = get(value)
+    return property(read, write, doc=layer_attribute.__doc__)

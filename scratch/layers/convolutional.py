@@ -76,14 +76,7 @@ class Conv2D(Layer):
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
 
-    @property
-    def activation(self):
-        """The activation object; settable later, as in Keras (a name, an activation or None)."""
-        return self._activation
-
-    @activation.setter
-    def activation(self, value):
-        self._activation = activations.get(value)
+    activation = activations.layer_attribute()   # a name, an activation or None
 
     # ------------------------------------------------------------------ building
     def validate_input_shape(self, input_shape):

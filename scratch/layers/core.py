@@ -46,7 +46,7 @@ class Dense(Layer):
             raise ValueError(f"units: expected a positive int, received {units!r}")
         if units <= 0:
             raise ValueError(f"units: expected a positive int, received {units}")
-        self.activation = activations.get(activation)
+        self.activation = activation
         use_bias = check_flag(use_bias, "use_bias")   # "no" would be truthy: a bias after all
         super().__init__(**kwargs)
         self.units = int(units)
@@ -54,14 +54,7 @@ class Dense(Layer):
         self.kernel_initializer = kernel_initializer
         self.bias_initializer = bias_initializer
 
-    @property
-    def activation(self):
-        """The activation object; settable later, as in Keras (a name, an activation or None)."""
-        return self._activation
-
-    @activation.setter
-    def activation(self, value):
-        self._activation = activations.get(value)
+    activation = activations.layer_attribute()   # a name, an activation or None
 
     def validate_input_shape(self, input_shape):
         if len(input_shape) < 2:

@@ -38,7 +38,7 @@ import numpy as np
 
 from scratch.utils.directory_index import index_directory, shuffle_files, split_files
 from scratch.utils.image_decoding import CHANNELS, load_image
-from scratch.utils.image_resizing import check_interpolation, resize_image
+from scratch.utils.image_resizing import check_aspect_options, check_interpolation, resize_image
 from scratch.utils.pipeline import Pipeline, buffer_shuffle, stack
 
 ALLOWED_FORMATS = (".bmp", ".gif", ".jpeg", ".jpg", ".png")   # Keras's ALLOWLIST_FORMATS
@@ -199,9 +199,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     image_size = _check_arguments(labels, label_mode, class_names, color_mode, batch_size,
                                   image_size, validation_split, subset, shuffle, seed)
     interpolation = check_interpolation(interpolation)
-    if crop_to_aspect_ratio and pad_to_aspect_ratio:
-        raise ValueError("crop_to_aspect_ratio and pad_to_aspect_ratio: only one of them can be "
-                         "True, received both True")
+    check_aspect_options(crop_to_aspect_ratio, pad_to_aspect_ratio)
     if data_format not in (None, "channels_last"):
         raise ValueError(f'data_format: this kit keeps images channels-last; expected None or '
                          f'"channels_last", received {data_format!r}')

@@ -82,10 +82,10 @@ JPEG_COLORSPACES = {"grayscale": "GRAY", "rgb": "RGB", "rgba": "RGBA"}
 
 def decode_jpeg_fast(data, color_mode):
     """The JPEG bytes ``data`` as TensorFlow's default ``decode_jpeg`` gives them: (H, W, C) uint8
-    from libjpeg-turbo's fast integer IDCT with fancy upsampling; None when ``data`` is not a JPEG
-    or ``simplejpeg`` cannot decode it (the caller then decodes with Pillow, which also reports
+    from libjpeg-turbo's fast integer IDCT with fancy upsampling; None when ``simplejpeg`` is not
+    installed or cannot decode ``data`` (the caller then decodes with Pillow, which also reports
     damaged files)."""
-    if simplejpeg is None or not data.startswith(JPEG_START):
+    if simplejpeg is None:
         return None
     try:
         pixels = simplejpeg.decode_jpeg(data, colorspace=JPEG_COLORSPACES[color_mode],
@@ -106,9 +106,10 @@ def load_image(path, color_mode="rgb"):
     if color_mode not in CHANNELS:
         raise ValueError(f"color_mode: expected one of {sorted(CHANNELS)}, received {color_mode!r}")
     try:
-        with open(path, "rb") as file:
-            data = file.read()
-        pixels = decode_jpeg_fast(data, color_mode)
+        pixels = None
+        with open(path, "rb") as file:         # a JPEG is read whole; other files only peeked at
+            if simplejpeg is not None and file.read(len(JPEG_START)) == JPEG_START:
+                pixels = decode_jpeg_fast(JPEG_START + file.read(), color_mode)
         if pixels is None:
             with Image.open(path) as image:
                 pixels = _decode(image, color_mode)

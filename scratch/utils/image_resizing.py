@@ -35,6 +35,13 @@ def check_interpolation(interpolation):
     return name
 
 
+def check_aspect_options(crop_to_aspect_ratio, pad_to_aspect_ratio):
+    """ValueError when both ways of keeping the aspect ratio are asked for (Keras refuses too)."""
+    if crop_to_aspect_ratio and pad_to_aspect_ratio:
+        raise ValueError("crop_to_aspect_ratio and pad_to_aspect_ratio: only one of them can be "
+                         "True, received both True")
+
+
 def center_crop_box(height, width, size):
     """The largest centred window of a ``height x width`` image with the aspect ratio of
     ``size = (target_height, target_width)``, as ``(top, left, crop_height, crop_width)``.
@@ -86,9 +93,7 @@ def resize_image(image, size, interpolation="bilinear", crop_to_aspect_ratio=Fal
     "nearest" keeps the input dtype (uint8 for decoded files, as Keras's datasets yield with
     ``interpolation="nearest"``); the other methods give float32 (``tf.image.resize``'s dtype).
     """
-    if crop_to_aspect_ratio and pad_to_aspect_ratio:
-        raise ValueError("crop_to_aspect_ratio and pad_to_aspect_ratio: only one of them can be "
-                         "True, received both True")
+    check_aspect_options(crop_to_aspect_ratio, pad_to_aspect_ratio)
     if crop_to_aspect_ratio:
         top, left, crop_height, crop_width = center_crop_box(image.shape[0], image.shape[1], size)
         image = image[top:top + crop_height, left:left + crop_width]
