@@ -97,6 +97,8 @@ def compare(model, epochs, samples, batch_size, repeats=2, stacks=STACKS, infere
     steps = -(-samples // batch_size)
     floor = min(floors, key=lambda f: f["step_seconds"])   # the least disturbed round
     floor["epoch_seconds"] = floor["step_seconds"] * steps
+    if "kernel_step_seconds" in floor:
+        floor["kernel_epoch_seconds"] = min(f["kernel_step_seconds"] for f in floors) * steps
     floor["step_seconds_per_round"] = [f["step_seconds"] for f in floors]
     for r in results.values():
         r["times_floor"] = r["steady_epoch_seconds"] / floor["epoch_seconds"]
@@ -123,6 +125,10 @@ def print_table(summary):
     print(f"{'floor (products)':<18}{'':>12}{floor['epoch_seconds']:>18.3f}{1:>9.2f}"
           f"{floor['step_gflops_per_second']:>9.1f}   ({floor['step_flops'] / 1e6:.1f} MFLOP a step; "
           f"a 2048³ product runs at {floor['large_product_gflops_per_second']:.0f} GFLOP/s)")
+    if "kernel_epoch_seconds" in floor:
+        print(f"{'kernels alone':<18}{'':>12}{floor['kernel_epoch_seconds']:>18.3f}"
+              f"{floor['kernel_epoch_seconds'] / floor['epoch_seconds']:>9.2f}   (scratch's cpu kernels called "
+              "back to back, no layers, model or callbacks: floor.mlp_kernel_step)")
     for stack, ratio in summary.get("peer_over_scratch_steady", {}).items():
         verdict = f"{ratio:.2f}x faster than" if ratio >= 1 else f"{1 / ratio:.2f}x slower than"
         print(f"scratch is {verdict} {stack} per epoch (median of the epochs after the first)")
@@ -150,6 +156,9 @@ def save(summary, name):
     axes[0].bar_label(bars, fmt="%.2f")
     axes[0].axhline(summary["floor"]["epoch_seconds"], color="black", linestyle="--", linewidth=1,
                     label=f"floor: the step's matrix products alone ({summary['floor']['epoch_seconds']:.2f} s)")
+    if "kernel_epoch_seconds" in summary["floor"]:
+        axes[0].axhline(summary["floor"]["kernel_epoch_seconds"], color="black", linestyle=":", linewidth=1,
+                        label=f"scratch's kernels alone ({summary['floor']['kernel_epoch_seconds']:.2f} s)")
     axes[0].legend(loc="upper left", fontsize=8)
     axes[0].set_title("seconds per epoch (median)")
     memory = [summary["results"][s]["peak_rss_mb"] for s in stacks]
