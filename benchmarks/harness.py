@@ -159,14 +159,15 @@ def save(summary, name):
     if "kernel_epoch_seconds" in summary["floor"]:
         axes[0].axhline(summary["floor"]["kernel_epoch_seconds"], color="black", linestyle=":", linewidth=1,
                         label=f"scratch's kernels alone ({summary['floor']['kernel_epoch_seconds']:.2f} s)")
+    axes[0].set_ylim(0, 1.45 * max(seconds))   # room for the legend above the bars
     axes[0].legend(loc="upper left", fontsize=8)
     axes[0].set_title("seconds per epoch (median)")
     memory = [summary["results"][s]["peak_rss_mb"] for s in stacks]
     bars = axes[1].bar(stacks, memory, color=[COLOURS.get(s, "tab:gray") for s in stacks])
     axes[1].bar_label(bars, fmt="%.0f")
     axes[1].set_title("peak resident memory (MB)")
+    axes[1].margins(y=0.2)
     for ax in axes:
-        ax.margins(y=0.2)
         ax.tick_params(axis="x", labelsize=8)
     fig.suptitle(f"{summary['model'].upper()} on {summary['samples']} Fashion-MNIST images, batch "
                  f"{summary['batch_size']}, {summary['machine']}", fontsize=10)
