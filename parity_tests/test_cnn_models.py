@@ -9,7 +9,7 @@ import pytest
 
 from parity_tests.keras_available import keras
 from parity_tests.compare import assert_close
-from parity_tests.test_conv_layers import SharedMaskDropout
+from parity_tests.test_conv_layers import SharedMaskDropout, recording_dropout
 from parity_tests.tolerances import FORWARD_ATOL, FORWARD_RTOL, HISTORY_ATOL, TRAINING_ATOL
 import keras_ref
 from keras_ref.seed_models import seed_cnn  # the Conv2D/MaxPooling tutorial's model, 333,526 parameters
@@ -160,14 +160,8 @@ def test_small_cnn_with_dropout_two_epochs_match_keras_on_shared_masks(cores, fo
     still drawn once per step for the whole batch."""
     force_replicas(cores)
     x, y = image_teacher_data(seed=1)
-    rate, masks, draw = 0.3, [], np.random.default_rng(5)
-
-    def record(shape):
-        masks.append(draw.random(shape, dtype=np.float32) >= np.float32(rate))
-        return masks[-1]
-
-    dropout = layers.Dropout(rate)
-    dropout.mask_fn = record
+    rate, masks = 0.3, []
+    dropout = recording_dropout(rate, masks, seed=5)
     ours = small_cnn(dropout)
     twin = keras_ref.to_keras(ours)
     replay = []

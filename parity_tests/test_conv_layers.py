@@ -239,6 +239,20 @@ class SharedMaskDropout(keras.layers.Layer):
                                dummy_rng_step=lambda: None, name=None, default_name="dropout")
 
 
+def recording_dropout(rate, masks, seed):
+    """Our Dropout with its keep masks drawn from a generator seeded ``seed`` and appended to
+    ``masks``, the list a :class:`SharedMaskDropout` then replays in Keras's twin."""
+    draw = np.random.default_rng(seed)
+
+    def record(shape):
+        masks.append(draw.random(shape, dtype=np.float32) >= np.float32(rate))
+        return masks[-1]
+
+    dropout = layers.Dropout(rate)
+    dropout.mask_fn = record
+    return dropout
+
+
 def test_dropout_is_the_identity_in_inference():
     x = np.random.default_rng(0).standard_normal((4, 5)).astype(np.float32)
     layer = layers.Dropout(0.5)

@@ -48,19 +48,23 @@ def compare_conv2d(ops, x, kernel, bias, strides, padding, dilation, seed=0):
         assert_close(grad_bias, grads_t[2], tol.GRAD_ATOL, tol.GRAD_RTOL, "grad_bias")
 
 
-def compare_maxpool2d(ops, x, pool_size, strides, padding, seed=0):
-    """maxpool2d forward + backward of ``ops`` against tf.nn.max_pool2d under a GradientTape."""
+def compare_pool2d(kind, ops, x, pool_size, strides, padding, seed=0):
+    """``kind`` ("max" or "avg") pool2d forward + backward of ``ops`` against tf.nn.max_pool2d /
+    tf.nn.avg_pool2d (what Keras's MaxPooling2D / AveragePooling2D call) under a GradientTape;
+    "same" average pooling averages only the cells inside."""
     pool = normalize_tuple(pool_size, "pool_size")
+    tf_pool = {"max": tf.nn.max_pool2d, "avg": tf.nn.avg_pool2d}[kind]
     x_t = tf.constant(x)
     with tf.GradientTape() as tape:
         tape.watch(x_t)
-        y_t = tf.nn.max_pool2d(x_t, pool, pool if strides is None else strides, padding.upper())
+        y_t = tf_pool(x_t, pool, pool if strides is None else strides, padding.upper())
     upstream = np.random.default_rng(seed).standard_normal(y_t.shape).astype(x.dtype)
     grad_t = tape.gradient(y_t, x_t, output_gradients=tf.constant(upstream))
 
-    out, cache = ops.maxpool2d_forward(x, pool_size, strides, padding)
-    assert_close(out, y_t, tol.FORWARD_ATOL, tol.FORWARD_RTOL, "maxpool2d forward")
-    assert_close(ops.maxpool2d_backward(upstream, cache), grad_t, tol.GRAD_ATOL, tol.GRAD_RTOL, "grad_x")
+    out, cache = getattr(ops, f"{kind}pool2d_forward")(x, pool_size, strides, padding)
+    assert_close(out, y_t, tol.FORWARD_ATOL, tol.FORWARD_RTOL, f"{kind}pool2d forward")
+    grad_x = getattr(ops, f"{kind}pool2d_backward")(upstream, cache)
+    assert_close(grad_x, grad_t, tol.GRAD_ATOL, tol.GRAD_RTOL, "grad_x")
 
 
 # ----------------------------------------------------------------------------- Conv2D table
@@ -134,7 +138,7 @@ def test_maxpool2d_matches_tensorflow(ops, x_shape, pool_size, strides, padding,
     rng = np.random.default_rng(11)
     # "ties": values in {0, 1, 2} make most windows hold several maxima (first-max routing)
     x = rng.standard_normal(x_shape) if values == "normal" else rng.integers(0, 3, x_shape)
-    compare_maxpool2d(ops, x.astype(np.float32), pool_size, strides, padding)
+    compare_pool2d("max", ops, x.astype(np.float32), pool_size, strides, padding)
 
 
 @BACKENDS
@@ -147,7 +151,7 @@ def test_maxpool2d_ties_route_to_the_first_maximum(ops):
     grad_x = ops.maxpool2d_backward(np.array([1, 10], np.float32).reshape(1, 1, 2, 1), cache)
     expected = np.array([[0, 1, 10, 0], [0, 0, 0, 0]], np.float32).reshape(1, 2, 4, 1)
     np.testing.assert_array_equal(grad_x, expected)
-    compare_maxpool2d(ops, x, (2, 2), None, "valid")   # and TensorFlow agrees
+    compare_pool2d("max", ops, x, (2, 2), None, "valid")   # and TensorFlow agrees
 
 
 # ----------------------------------------------------------------------------- output sizes
@@ -179,21 +183,6 @@ def test_output_sizes_and_same_padding_match_tensorflow():
 
 
 # ----------------------------------------------------------------------------- AveragePooling2D / global pooling
-def compare_avgpool2d(ops, x, pool_size, strides, padding, seed=0):
-    """avgpool2d forward + backward of ``ops`` against tf.nn.avg_pool2d (what Keras's
-    AveragePooling2D calls) under a GradientTape: "same" averages only the cells inside."""
-    pool = normalize_tuple(pool_size, "pool_size")
-    x_t = tf.constant(x)
-    with tf.GradientTape() as tape:
-        tape.watch(x_t)
-        y_t = tf.nn.avg_pool2d(x_t, pool, pool if strides is None else strides, padding.upper())
-    upstream = np.random.default_rng(seed).standard_normal(y_t.shape).astype(x.dtype)
-    grad_t = tape.gradient(y_t, x_t, output_gradients=tf.constant(upstream))
-    out, cache = ops.avgpool2d_forward(x, pool_size, strides, padding)
-    assert_close(out, y_t, tol.FORWARD_ATOL, tol.FORWARD_RTOL, "avgpool2d forward")
-    assert_close(ops.avgpool2d_backward(upstream, cache), grad_t, tol.GRAD_ATOL, tol.GRAD_RTOL, "grad_x")
-
-
 @BACKENDS
 @pytest.mark.parametrize("x_shape, pool_size, strides, padding", [
     ((2, 8, 8, 3), (2, 2), None, "valid"),
@@ -204,7 +193,7 @@ def compare_avgpool2d(ops, x, pool_size, strides, padding, seed=0):
 ])
 def test_avgpool2d_matches_tensorflow(ops, x_shape, pool_size, strides, padding):
     x = np.random.default_rng(4).standard_normal(x_shape).astype(np.float32)
-    compare_avgpool2d(ops, x, pool_size, strides, padding)
+    compare_pool2d("avg", ops, x, pool_size, strides, padding)
 
 
 @BACKENDS

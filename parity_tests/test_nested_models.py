@@ -17,7 +17,7 @@ import pytest
 
 from parity_tests.compare import assert_close
 from parity_tests.keras_available import keras, tf
-from parity_tests.test_conv_layers import SharedMaskDropout
+from parity_tests.test_conv_layers import SharedMaskDropout, recording_dropout
 from parity_tests.tolerances import (FORWARD_ATOL, FORWARD_RTOL, GRAD_ATOL, GRAD_RTOL, HISTORY_ATOL,
                                      TRAINING_ATOL)
 import keras_ref
@@ -249,14 +249,8 @@ def test_training_the_outer_model_trains_the_inner_like_keras():
 def test_dropout_in_a_nested_model_is_active_in_fit_and_the_identity_in_predict():
     """Our Dropout draws a mask per step (``mask_fn``); the Keras twin replays them in TF's own
     dropout code inside its nested model, run eagerly: ``training`` reaches the inner layers."""
-    rate, masks, draw = 0.3, [], np.random.default_rng(5)
-
-    def record(shape):
-        masks.append(draw.random(shape, dtype=np.float32) >= np.float32(rate))
-        return masks[-1]
-
-    dropout = layers.Dropout(rate)
-    dropout.mask_fn = record
+    rate, masks = 0.3, []
+    dropout = recording_dropout(rate, masks, seed=5)
     ours, _ = nested_mlp(dropout)
     twin = keras_ref.to_keras(ours)
     replay = []
