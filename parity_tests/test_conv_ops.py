@@ -53,7 +53,8 @@ def compare_pool2d(kind, ops, x, pool_size, strides, padding, seed=0):
     tf.nn.avg_pool2d (what Keras's MaxPooling2D / AveragePooling2D call) under a GradientTape;
     "same" average pooling averages only the cells inside."""
     pool = normalize_tuple(pool_size, "pool_size")
-    tf_pool = {"max": tf.nn.max_pool2d, "avg": tf.nn.avg_pool2d}[kind]
+    tf_pool, forward, backward = {"max": (tf.nn.max_pool2d, ops.maxpool2d_forward, ops.maxpool2d_backward),
+                                  "avg": (tf.nn.avg_pool2d, ops.avgpool2d_forward, ops.avgpool2d_backward)}[kind]
     x_t = tf.constant(x)
     with tf.GradientTape() as tape:
         tape.watch(x_t)
@@ -61,10 +62,9 @@ def compare_pool2d(kind, ops, x, pool_size, strides, padding, seed=0):
     upstream = np.random.default_rng(seed).standard_normal(y_t.shape).astype(x.dtype)
     grad_t = tape.gradient(y_t, x_t, output_gradients=tf.constant(upstream))
 
-    out, cache = getattr(ops, f"{kind}pool2d_forward")(x, pool_size, strides, padding)
+    out, cache = forward(x, pool_size, strides, padding)
     assert_close(out, y_t, tol.FORWARD_ATOL, tol.FORWARD_RTOL, f"{kind}pool2d forward")
-    grad_x = getattr(ops, f"{kind}pool2d_backward")(upstream, cache)
-    assert_close(grad_x, grad_t, tol.GRAD_ATOL, tol.GRAD_RTOL, "grad_x")
+    assert_close(backward(upstream, cache), grad_t, tol.GRAD_ATOL, tol.GRAD_RTOL, "grad_x")
 
 
 # ----------------------------------------------------------------------------- Conv2D table
